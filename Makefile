@@ -1,0 +1,86 @@
+# selfheal — build, test, lint, synthesize, deploy.
+#
+# Every target works on a fresh clone: what a target needs is pinned here and
+# installed by the target itself. Go is pinned to 1.27.3 (the machine's own Go
+# fetches it from the module proxy on first use).
+
+export GOTOOLCHAIN := go1.27.3
+export GOFLAGS := -buildvcs=false
+# The CDK CLI and jsii: no telemetry, no notices, no version check, no
+# end-of-life banner for Node 20 (see ../shared/TOOLING.md).
+export CDK_DISABLE_VERSION_CHECK := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.9.0
+VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
+
+# Each folder under functions/ is one Lambda; adding a folder adds a function.
+FUNCTIONS := $(notdir $(patsubst %/,%,$(wildcard functions/*/)))
+BOOTSTRAPS := $(foreach f,$(FUNCTIONS),bin/$(f)/bootstrap)
+
+CDK := cd infra && npx --no-install cdk --app "cd .. && go run ./infra" --output ../cdk.out
+
+.PHONY: all build test lint synth deploy diff demo bench clean fuzz $(BOOTSTRAPS)
+
+all: build
+
+## build: every functions/<name> → bin/<name>/bootstrap (linux/arm64, provided.al2023)
+build: $(BOOTSTRAPS)
+
+$(BOOTSTRAPS): bin/%/bootstrap:
+	@mkdir -p $(dir $@)
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $@ ./functions/$*
+
+## test: the README's test command — vet and race-enabled tests, CDK tests included
+test:
+	go vet ./...
+	go test -race ./...
+
+## lint: gofmt, vet, staticcheck, go.mod drift, govulncheck against the pinned vulnerability database
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@cp go.mod /tmp/selfheal-go.mod.bak && cp go.sum /tmp/selfheal-go.sum.bak; \
+	  go mod tidy; \
+	  if ! git diff --quiet -- go.mod go.sum; then \
+	    echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; git --no-pager diff -- go.mod go.sum; \
+	    cp /tmp/selfheal-go.mod.bak go.mod; cp /tmp/selfheal-go.sum.bak go.sum; exit 1; fi
+	@vulndb="$$(go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	  test -d "$$vulndb/data/osv" || { echo "vulnerability database not found"; exit 1; }; \
+	  go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) -db "file://$$vulndb/data/osv" ./...
+
+## fuzz: a longer fuzzing run of the event decoders and the pattern matcher (FUZZTIME=5m)
+FUZZTIME ?= 60s
+fuzz:
+	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
+
+infra/node_modules: infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## synth: CloudFormation templates for every configured region into cdk.out/, offline
+synth: build infra/node_modules
+	$(CDK) synth --quiet
+
+## diff: cdk diff against the account in your AWS credentials
+diff: build infra/node_modules
+	$(CDK) diff
+
+## deploy: cdk deploy every regional stack (needs AWS credentials)
+deploy: build infra/node_modules
+	$(CDK) deploy --all --require-approval broadening
+
+## demo: the seed's game day on the simulated account
+demo:
+	go run ./cmd/selfheal simulate
+
+## bench: sizes, cold starts, per-event cost and scale (see BENCHMARKS.md)
+bench: build
+	go run ./cmd/selfheal-bench
+
+clean:
+	rm -rf bin cdk.out

@@ -1,0 +1,235 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// Environment variables a deployment sets. The CDK app writes exactly these.
+const (
+	EnvPolicy    = "SELFHEAL_POLICY"    // the policy as one JSON document; empty means defaults
+	EnvTopicARN  = "SELFHEAL_TOPIC_ARN" // SNS topic for findings and actions
+	EnvTableName = "SELFHEAL_TABLE"     // DynamoDB state table
+	EnvQueueURL  = "SELFHEAL_DLQ_URL"   // SQS dead-letter / quarantine queue
+	EnvRegions   = "SELFHEAL_REGIONS"   // comma-separated regions the sweep covers; default the function's own
+	EnvRegion    = "AWS_REGION"         // set by Lambda
+)
+
+// Config is what a function needs at start: where it runs, where it reports,
+// and the user's policy.
+type Config struct {
+	Region    string
+	Regions   []string
+	TopicARN  string
+	TableName string
+	QueueURL  string
+	Policy    Policy
+}
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// Load reads the configuration through getenv and reports every problem at
+// once.
+func Load(getenv func(string) string) (Config, error) {
+	var errs problems
+	c := Config{
+		Region:    strings.TrimSpace(getenv(EnvRegion)),
+		TopicARN:  strings.TrimSpace(getenv(EnvTopicARN)),
+		TableName: strings.TrimSpace(getenv(EnvTableName)),
+		QueueURL:  strings.TrimSpace(getenv(EnvQueueURL)),
+	}
+	switch {
+	case c.Region == "":
+		errs.add(EnvRegion, "must be set")
+	case !ValidRegion(c.Region):
+		errs.add(EnvRegion, "%q is not an AWS region name", c.Region)
+	}
+	if !strings.HasPrefix(c.TopicARN, "arn:") || strings.Count(c.TopicARN, ":") != 5 {
+		errs.add(EnvTopicARN, "%q is not an SNS topic ARN", c.TopicARN)
+	}
+	if c.TableName == "" {
+		errs.add(EnvTableName, "must be set")
+	}
+	if !strings.HasPrefix(c.QueueURL, "https://") {
+		errs.add(EnvQueueURL, "%q is not an SQS queue URL", c.QueueURL)
+	}
+	c.Regions = []string{c.Region}
+	if raw := strings.TrimSpace(getenv(EnvRegions)); raw != "" {
+		c.Regions = nil
+		for _, r := range strings.Split(raw, ",") {
+			r = strings.TrimSpace(r)
+			if !ValidRegion(r) {
+				errs.add(EnvRegions, "%q is not an AWS region name", r)
+				continue
+			}
+			c.Regions = append(c.Regions, r)
+		}
+	}
+	c.Policy = DefaultPolicy()
+	if raw := strings.TrimSpace(getenv(EnvPolicy)); raw != "" {
+		c.Policy = decodePolicy([]byte(raw), EnvPolicy+".", &errs)
+	} else {
+		c.Policy.validate(&errs)
+	}
+	if err := errs.err(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// ParsePolicy reads a policy document: omitted keys keep their defaults,
+// unknown keys and bad values are reported all together.
+func ParsePolicy(doc []byte) (Policy, error) {
+	var errs problems
+	p := decodePolicy(doc, "", &errs)
+	if err := errs.err(); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
+}
+
+// decodePolicy overlays doc on the defaults. The document's shape is checked
+// first (unknown keys, wrong JSON types, every one of them), because
+// encoding/json stops at or reports only the first such problem.
+func decodePolicy(doc []byte, prefix string, errs *problems) Policy {
+	p := DefaultPolicy()
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		errs.add(strings.TrimSuffix(prefix, "."), "not valid JSON: %v", err)
+		return p
+	}
+	if dec.More() {
+		errs.add(strings.TrimSuffix(prefix, "."), "holds more than one JSON document")
+		return p
+	}
+	before := len(*errs)
+	checkShape(tree, reflect.TypeFor[Policy](), strings.TrimSuffix(prefix, "."), errs)
+	if len(*errs) > before {
+		return p
+	}
+	if err := json.Unmarshal(doc, &p); err != nil {
+		errs.add(strings.TrimSuffix(prefix, "."), "%v", err)
+		return p
+	}
+	var own problems
+	p.validate(&own)
+	for _, msg := range own {
+		*errs = append(*errs, prefix+msg)
+	}
+	return p
+}
+
+var durationType = reflect.TypeFor[Duration]()
+
+// checkShape compares a decoded JSON value with the Go type it will be
+// decoded into and reports unknown keys and mismatched JSON types.
+func checkShape(v any, t reflect.Type, path string, errs *problems) {
+	where := path
+	if where == "" {
+		where = "policy"
+	}
+	if t == durationType {
+		if _, ok := v.(string); !ok {
+			errs.add(where, "must be a duration string like \"15m\", not %s", jsonKind(v))
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			errs.add(where, "must be an object, not %s", jsonKind(v))
+			return
+		}
+		fields := map[string]reflect.Type{}
+		var known []string
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f.Type
+			known = append(known, name)
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub := k
+			if path != "" {
+				sub = path + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				errs.add(sub, "unknown key (known: %s)", strings.Join(known, ", "))
+				continue
+			}
+			checkShape(obj[k], ft, sub, errs)
+		}
+	case reflect.Slice:
+		arr, ok := v.([]any)
+		if !ok {
+			errs.add(where, "must be an array, not %s", jsonKind(v))
+			return
+		}
+		for i, e := range arr {
+			checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			errs.add(where, "must be a string, not %s", jsonKind(v))
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			errs.add(where, "must be true or false, not %s", jsonKind(v))
+		}
+	case reflect.Int:
+		n, ok := v.(json.Number)
+		if !ok {
+			errs.add(where, "must be a whole number, not %s", jsonKind(v))
+			return
+		}
+		if _, err := n.Int64(); err != nil {
+			errs.add(where, "%s is not a whole number", n)
+		}
+	}
+}
+
+func jsonKind(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case json.Number:
+		return "the number " + x.String()
+	case bool:
+		return fmt.Sprintf("%t", x)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// JSON is the policy as the canonical document a deployment passes in
+// SELFHEAL_POLICY.
+func (p Policy) JSON() (string, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode policy: %w", err)
+	}
+	return string(b), nil
+}
