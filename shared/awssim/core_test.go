@@ -219,4 +219,3 @@ func TestSameSeedSameIDs(t *testing.T) {
 		t.Error("different seeds gave the same ids")
 	}
 }
-
