@@ -1,0 +1,118 @@
+package state
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Attribute names of the key design; see the package documentation.
+const (
+	attrPK        = "pk"
+	attrSK        = "sk"
+	attrExpiresAt = "expiresAt"
+)
+
+// TTLAttribute is the table's time-to-live attribute (epoch seconds).
+const TTLAttribute = attrExpiresAt
+
+// Store reads and writes the state table.
+type Store struct {
+	db    DynamoDBAPI
+	table string
+	now   func() time.Time
+}
+
+// New returns a Store on table. now is the clock (time.Now in Lambda, the
+// sim clock in tests).
+func New(db DynamoDBAPI, table string, now func() time.Time) *Store {
+	return &Store{db: db, table: table, now: now}
+}
+
+// ErrConflict means another invocation changed the same record between our
+// read and our write: the caller's decision is stale and must be retaken.
+var ErrConflict = errors.New("state changed concurrently")
+
+type item map[string]types.AttributeValue
+
+func key(pk, sk string) item { return item{attrPK: str(pk), attrSK: str(sk)} }
+
+func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func num(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func boolean(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
+
+// timestamp stores an instant as epoch milliseconds: sortable, comparable in
+// condition expressions, exact to what we need.
+func timestamp(t time.Time) types.AttributeValue { return num(t.UnixMilli()) }
+
+func ttl(t time.Time) types.AttributeValue { return num(t.Unix()) }
+
+func (i item) str(k string) string {
+	if v, ok := i[k].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func (i item) num(k string) int64 {
+	if v, ok := i[k].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func (i item) bool(k string) bool {
+	v, ok := i[k].(*types.AttributeValueMemberBOOL)
+	return ok && v.Value
+}
+
+func (i item) time(k string) time.Time {
+	ms := i.num(k)
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func (i item) strs(k string) []string {
+	v, ok := i[k].(*types.AttributeValueMemberL)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(v.Value))
+	for _, e := range v.Value {
+		if s, ok := e.(*types.AttributeValueMemberS); ok {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}
+
+func list(vs []string) types.AttributeValue {
+	l := make([]types.AttributeValue, len(vs))
+	for i, v := range vs {
+		l[i] = str(v)
+	}
+	return &types.AttributeValueMemberL{Value: l}
+}
+
+// expired reports whether an item's TTL has passed. DynamoDB deletes
+// expired items only eventually and returns them until then, so readers
+// must filter them out.
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
+func (i item) expired(now time.Time) bool {
+	exp := i.num(attrExpiresAt)
+	return exp != 0 && exp <= now.Unix()
+}
+
+func isConditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {
+	var ccf *types.ConditionalCheckFailedException
+	return ccf, errors.As(err, &ccf)
+}
