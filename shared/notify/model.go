@@ -1,0 +1,148 @@
+package notify
+
+import "time"
+
+// Status is the outcome of one check.
+type Status string
+
+// Check outcomes, from best to worst.
+const (
+	StatusPass          Status = "PASS"
+	StatusNotApplicable Status = "NOT_APPLICABLE"
+	StatusWarn          Status = "WARN"
+	StatusError         Status = "ERROR" // AWS could not answer; nothing is known
+	StatusFail          Status = "FAIL"
+)
+
+var statusRank = map[Status]int{StatusPass: 0, StatusNotApplicable: 0, StatusWarn: 1, StatusError: 2, StatusFail: 3}
+
+// Bad reports whether the status needs someone's attention.
+func (s Status) Bad() bool { return statusRank[s] > 0 }
+
+// Severity says how urgent a finding or action is.
+type Severity string
+
+// Severities, from least to most urgent.
+const (
+	SeverityInfo     Severity = "INFO"
+	SeverityLow      Severity = "LOW"
+	SeverityMedium   Severity = "MEDIUM"
+	SeverityHigh     Severity = "HIGH"
+	SeverityCritical Severity = "CRITICAL"
+)
+
+var severityRank = map[Severity]int{SeverityInfo: 0, SeverityLow: 1, SeverityMedium: 2, SeverityHigh: 3, SeverityCritical: 4}
+
+// Finding is the result of one check on one resource.
+type Finding struct {
+	Check        string            `json:"check"` // stable id, e.g. VAULT_LOCK_PRESENT
+	Status       Status            `json:"status"`
+	Severity     Severity          `json:"severity"`
+	Resource     string            `json:"resource"`     // ARN
+	ResourceType string            `json:"resourceType"` // CloudFormation-style, e.g. AWS::Backup::BackupVault
+	Account      string            `json:"account"`
+	Region       string            `json:"region"`
+	Summary      string            `json:"summary"`           // one line: what is wrong, or that it is fine
+	Observed     map[string]string `json:"observed"`          // the fields that decided it
+	Remediation  string            `json:"remediation"`       // one concrete line; empty on PASS
+	Previous     Status            `json:"previous,omitempty"` // set on resolved findings
+}
+
+// ActionKind is what the rebalancer did (or would do) to a group.
+type ActionKind string
+
+// Action kinds.
+const (
+	ActionEvacuate      ActionKind = "EVACUATE"
+	ActionRestore       ActionKind = "RESTORE"
+	ActionResumeBalance ActionKind = "RESUME_AZ_REBALANCE"
+	ActionSkip          ActionKind = "SKIP"
+	ActionReport        ActionKind = "REPORT"
+	ActionBreakerOpen   ActionKind = "BREAKER_OPEN"
+	ActionBreakerClosed ActionKind = "BREAKER_CLOSED"
+	ActionUnresolved    ActionKind = "AZ_UNRESOLVED"
+)
+
+// ActionOutcome says whether an action happened.
+type ActionOutcome string
+
+// Action outcomes.
+const (
+	OutcomeDone    ActionOutcome = "DONE"
+	OutcomePlanned ActionOutcome = "PLANNED" // dry-run: would have been done
+	OutcomeSkipped ActionOutcome = "SKIPPED"
+	OutcomeFailed  ActionOutcome = "FAILED"
+)
+
+// Action is one thing the rebalancer did, would do in dry-run, or chose not
+// to do, with its reason.
+type Action struct {
+	Kind         ActionKind        `json:"kind"`
+	Outcome      ActionOutcome     `json:"outcome"`
+	Severity     Severity          `json:"severity"`
+	Resource     string            `json:"resource"` // group ARN or name
+	ResourceType string            `json:"resourceType"`
+	AZ           string            `json:"availabilityZone,omitempty"`
+	Summary      string            `json:"summary"`
+	Reason       string            `json:"reason,omitempty"`
+	Details      map[string]string `json:"details,omitempty"`
+}
+
+// Kind is what a message reports.
+type Kind string
+
+// Message kinds.
+const (
+	KindFindings    Kind = "findings"
+	KindResolved    Kind = "resolved"
+	KindRemediation Kind = "remediation"
+	KindDigest      Kind = "digest"
+)
+
+// Message is everything one handled event has to say.
+type Message struct {
+	Kind      Kind      `json:"kind"`
+	Function  string    `json:"function"`
+	EventType string    `json:"eventType"` // detail-type, or "Scheduled Sweep"
+	EventID   string    `json:"eventId"`
+	Account   string    `json:"account"`
+	Region    string    `json:"region"`
+	Time      time.Time `json:"time"`
+	DryRun    bool      `json:"dryRun"`
+	// Headline, when set, replaces the generated first line (digests).
+	Headline string    `json:"headline,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
+	Actions  []Action  `json:"actions,omitempty"`
+	// Digest is the sweep's summary; nil for other kinds.
+	Digest *Digest `json:"digest,omitempty"`
+}
+
+// Digest summarizes a sweep run.
+type Digest struct {
+	Counts     map[string]map[Status]int `json:"counts"` // check → status → count
+	Worst      []Finding                 `json:"worst"`
+	Resolved   []Finding                 `json:"resolved"`
+	Covered    []string                  `json:"covered"`    // what the run checked
+	NotCovered []string                  `json:"notCovered"` // what it could not, and why
+	Complete   bool                      `json:"complete"`
+}
+
+// worst returns the most urgent status and severity among findings and
+// actions.
+func (m Message) worst() (Status, Severity) {
+	st, sev := StatusPass, SeverityInfo
+	for _, f := range m.Findings {
+		if statusRank[f.Status] > statusRank[st] {
+			st = f.Status
+		}
+		if f.Status.Bad() && severityRank[f.Severity] > severityRank[sev] {
+			sev = f.Severity
+		}
+	}
+	for _, a := range m.Actions {
+		if severityRank[a.Severity] > severityRank[sev] {
+			sev = a.Severity
+		}
+	}
+	return st, sev
+}

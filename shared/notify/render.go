@@ -1,0 +1,386 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+)
+
+// SchemaVersion of the JSON document; bumped on any incompatible change.
+const SchemaVersion = "1.0"
+
+// SNS limits: the subject must be ASCII, without line breaks, and "less
+// than 100 characters"; the whole message, attributes included, at most
+// 256 KiB. https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+const (
+	maxSubject      = 99
+	maxMessageBytes = 256 * 1024
+	// Room kept for attributes and the JSON envelope of the structure.
+	messageBudget = maxMessageBytes - 16*1024
+)
+
+// Rendered is a message as SNS receives it.
+type Rendered struct {
+	Subject    string
+	Text       string // email
+	JSON       string // every other protocol
+	Attributes map[string]types.MessageAttributeValue
+}
+
+// document is the JSON every machine subscriber receives.
+type document struct {
+	SchemaVersion string `json:"schemaVersion"`
+	Message
+	Status    Status   `json:"status"`
+	Severity  Severity `json:"severity"`
+	Truncated int      `json:"truncated,omitempty"` // findings left out to fit SNS's size limit
+}
+
+// Render formats m for SNS.
+func Render(m Message) (Rendered, error) {
+	// Fit SNS's size limit: passing findings go first, then the tail of
+	// the list; the counts say what was left out.
+	fitted, dropped := m, 0
+	for {
+		r, err := render(fitted, dropped)
+		if err != nil {
+			return Rendered{}, err
+		}
+		if len(r.JSON)+len(r.Text) <= messageBudget || len(fitted.Findings) == 0 {
+			return r, nil
+		}
+		fitted, dropped = shrink(fitted, dropped)
+	}
+}
+
+func shrink(m Message, dropped int) (Message, int) {
+	var bad []Finding
+	for _, f := range m.Findings {
+		if f.Status.Bad() {
+			bad = append(bad, f)
+		}
+	}
+	if len(bad) < len(m.Findings) {
+		dropped += len(m.Findings) - len(bad)
+		m.Findings = bad
+		return m, dropped
+	}
+	keep := len(m.Findings) * 3 / 4
+	dropped += len(m.Findings) - keep
+	m.Findings = append([]Finding(nil), m.Findings[:keep]...)
+	return m, dropped
+}
+
+func render(m Message, truncated int) (Rendered, error) {
+	status, severity := m.worst()
+	doc := document{SchemaVersion: SchemaVersion, Message: m, Status: status, Severity: severity, Truncated: truncated}
+	if m.Kind == KindDigest && m.Digest != nil {
+		doc.Status, doc.Severity = digestWorst(*m.Digest)
+	}
+	js, err := json.Marshal(doc)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("encode notification: %w", err)
+	}
+	return Rendered{
+		Subject:    subject(m, doc.Status),
+		Text:       text(m, doc.Status, truncated),
+		JSON:       string(js),
+		Attributes: attributes(m, doc.Status, doc.Severity),
+	}, nil
+}
+
+func digestWorst(d Digest) (Status, Severity) {
+	st, sev := StatusPass, SeverityInfo
+	for _, byStatus := range d.Counts {
+		for s, n := range byStatus {
+			if n > 0 && statusRank[s] > statusRank[st] {
+				st = s
+			}
+		}
+	}
+	for _, f := range d.Worst {
+		if severityRank[f.Severity] > severityRank[sev] {
+			sev = f.Severity
+		}
+	}
+	if !d.Complete && statusRank[st] < statusRank[StatusError] {
+		st = StatusError
+	}
+	return st, sev
+}
+
+// subject is the one line an inbox shows.
+func subject(m Message, status Status) string {
+	var b strings.Builder
+	b.WriteString("[selfheal] ")
+	if m.DryRun {
+		b.WriteString("[dry-run] ")
+	}
+	switch m.Kind {
+	case KindFindings, KindResolved:
+		label := string(status)
+		if m.Kind == KindResolved {
+			label = "RESOLVED"
+		}
+		lead, rest := leadFinding(m)
+		fmt.Fprintf(&b, "%s %s %s: %s", label, humanType(lead.ResourceType), shortName(lead.Resource), lead.Summary)
+		if rest > 0 {
+			fmt.Fprintf(&b, " (+%d more)", rest)
+		}
+	case KindRemediation:
+		lead, rest := leadAction(m)
+		fmt.Fprintf(&b, "%s %s", lead.Kind, lead.Summary)
+		if rest > 0 {
+			fmt.Fprintf(&b, " (+%d more)", rest)
+		}
+	case KindDigest:
+		if m.Headline != "" {
+			b.WriteString(m.Headline)
+		} else {
+			fmt.Fprintf(&b, "Sweep %s", m.Region)
+		}
+	}
+	return clampSubject(b.String())
+}
+
+// leadFinding is the finding a subject names: the worst, then the most
+// severe; rest counts the other findings of the same kind of news.
+func leadFinding(m Message) (Finding, int) {
+	fs := append([]Finding(nil), m.Findings...)
+	sort.SliceStable(fs, func(i, j int) bool {
+		if a, b := statusRank[fs[i].Status], statusRank[fs[j].Status]; a != b {
+			return a > b
+		}
+		return severityRank[fs[i].Severity] > severityRank[fs[j].Severity]
+	})
+	if len(fs) == 0 {
+		return Finding{Summary: "no findings"}, 0
+	}
+	n := 0
+	for _, f := range fs {
+		if m.Kind == KindResolved || f.Status.Bad() {
+			n++
+		}
+	}
+	return fs[0], max(n-1, 0)
+}
+
+func leadAction(m Message) (Action, int) {
+	if len(m.Actions) == 0 {
+		return Action{Kind: ActionReport, Summary: "nothing to do"}, 0
+	}
+	as := append([]Action(nil), m.Actions...)
+	sort.SliceStable(as, func(i, j int) bool { return severityRank[as[i].Severity] > severityRank[as[j].Severity] })
+	return as[0], len(as) - 1
+}
+
+// clampSubject keeps printable ASCII only and cuts to SNS's limit.
+func clampSubject(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r >= 0x20 && r < 0x7f:
+			b = append(b, byte(r))
+		case r == '\n' || r == '\r' || r == '\t':
+			b = append(b, ' ')
+		default:
+			b = append(b, '?')
+		}
+	}
+	if len(b) > maxSubject {
+		b = append(b[:maxSubject-3], "..."...)
+	}
+	return string(b)
+}
+
+// text is the e-mail body: what happened, what is wrong, what to do.
+func text(m Message, status Status, truncated int) string {
+	var b strings.Builder
+	if m.DryRun {
+		b.WriteString("DRY RUN: nothing was changed; this is what selfheal would have done.\n\n")
+	}
+	switch m.Kind {
+	case KindFindings, KindResolved:
+		lead, _ := leadFinding(m)
+		label := string(status)
+		if m.Kind == KindResolved {
+			label = "RESOLVED"
+		}
+		fmt.Fprintf(&b, "%s: %s %s (%s, account %s)\n", label, humanType(lead.ResourceType), shortName(lead.Resource), m.Region, m.Account)
+	case KindRemediation:
+		fmt.Fprintf(&b, "Auto Scaling remediation in %s (account %s)\n", m.Region, m.Account)
+	case KindDigest:
+		fmt.Fprintf(&b, "Compliance sweep of %s (account %s)\n", m.Region, m.Account)
+	}
+	fmt.Fprintf(&b, "Event: %s %s at %s\n", m.EventType, m.EventID, m.Time.UTC().Format(time.RFC3339))
+
+	var bad, good []Finding
+	for _, f := range m.Findings {
+		if f.Status.Bad() {
+			bad = append(bad, f)
+		} else {
+			good = append(good, f)
+		}
+	}
+	if m.Kind == KindResolved {
+		b.WriteString("\nResolved:\n")
+		for _, f := range m.Findings {
+			fmt.Fprintf(&b, "  %-5s %s  %s: %s (was %s)\n", f.Status, f.Check, shortName(f.Resource), f.Summary, f.Previous)
+		}
+	} else if len(bad) > 0 {
+		b.WriteString("\nNeeds attention:\n")
+		for _, f := range bad {
+			fmt.Fprintf(&b, "  %-5s %s  %s: %s\n", f.Status, f.Check, shortName(f.Resource), f.Summary)
+			if f.Remediation != "" {
+				fmt.Fprintf(&b, "        what to do: %s\n", f.Remediation)
+			}
+		}
+		if len(good) > 0 {
+			fmt.Fprintf(&b, "\nPassing: %d other checks.\n", len(good))
+		}
+	} else if len(good) > 0 {
+		fmt.Fprintf(&b, "\nAll %d checks pass.\n", len(good))
+	}
+	if truncated > 0 {
+		fmt.Fprintf(&b, "(%d more findings left out to fit the notification size limit; see the JSON document.)\n", truncated)
+	}
+	if len(m.Actions) > 0 {
+		b.WriteString("\nActions:\n")
+		for _, a := range m.Actions {
+			fmt.Fprintf(&b, "  %-8s %s %s: %s\n", a.Outcome, a.Kind, shortName(a.Resource), a.Summary)
+			if a.Reason != "" {
+				fmt.Fprintf(&b, "           why: %s\n", a.Reason)
+			}
+		}
+	}
+	if d := m.Digest; d != nil {
+		writeDigest(&b, *d)
+	}
+	return b.String()
+}
+
+func writeDigest(b *strings.Builder, d Digest) {
+	if !d.Complete {
+		b.WriteString("\nINCOMPLETE RUN: not everything was checked; do not read this as all clear.\n")
+		for _, n := range d.NotCovered {
+			fmt.Fprintf(b, "  not covered: %s\n", n)
+		}
+	}
+	checks := make([]string, 0, len(d.Counts))
+	for c := range d.Counts {
+		checks = append(checks, c)
+	}
+	sort.Strings(checks)
+	b.WriteString("\nChecks (FAIL / WARN / ERROR / PASS):\n")
+	for _, c := range checks {
+		n := d.Counts[c]
+		fmt.Fprintf(b, "  %-45s %4d %4d %4d %4d\n", c, n[StatusFail], n[StatusWarn], n[StatusError], n[StatusPass]+n[StatusNotApplicable])
+	}
+	if len(d.Worst) > 0 {
+		b.WriteString("\nWorst resources:\n")
+		for _, f := range d.Worst {
+			fmt.Fprintf(b, "  %-5s %s  %s: %s\n", f.Status, f.Check, shortName(f.Resource), f.Summary)
+		}
+	}
+	if len(d.Resolved) > 0 {
+		b.WriteString("\nResolved since the last run:\n")
+		for _, f := range d.Resolved {
+			fmt.Fprintf(b, "  %s  %s\n", f.Check, shortName(f.Resource))
+		}
+	}
+}
+
+// attributes let subscribers filter: severity, status, checks,
+// resource_type, account, region, event_type, kind, dry_run. SNS refuses
+// empty attribute values, so empty ones are left out.
+func attributes(m Message, status Status, severity Severity) map[string]types.MessageAttributeValue {
+	attrs := map[string]types.MessageAttributeValue{}
+	set := func(k, v string) {
+		if v != "" {
+			attrs[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+		}
+	}
+	statusAttr := string(status)
+	switch m.Kind {
+	case KindResolved:
+		statusAttr = "RESOLVED"
+	case KindRemediation:
+		statusAttr = "ACTION"
+	}
+	set("severity", string(severity))
+	set("status", statusAttr)
+	set("account", m.Account)
+	set("region", m.Region)
+	set("event_type", m.EventType)
+	set("kind", string(m.Kind))
+	set("dry_run", fmt.Sprint(m.DryRun))
+
+	var checks, resourceTypes []string
+	seen := map[string]bool{}
+	for _, f := range m.Findings {
+		if (f.Status.Bad() || m.Kind == KindResolved) && !seen["c"+f.Check] {
+			seen["c"+f.Check] = true
+			checks = append(checks, f.Check)
+		}
+		if !seen["t"+f.ResourceType] {
+			seen["t"+f.ResourceType] = true
+			resourceTypes = append(resourceTypes, f.ResourceType)
+		}
+	}
+	for _, a := range m.Actions {
+		if !seen["t"+a.ResourceType] {
+			seen["t"+a.ResourceType] = true
+			resourceTypes = append(resourceTypes, a.ResourceType)
+		}
+	}
+	if len(checks) > 0 {
+		js, _ := json.Marshal(checks) // strings always marshal
+		attrs["checks"] = types.MessageAttributeValue{DataType: aws.String("String.Array"), StringValue: aws.String(string(js))}
+	}
+	if len(resourceTypes) > 0 {
+		set("resource_type", resourceTypes[0])
+	}
+	return attrs
+}
+
+// humanType names a CloudFormation-style resource type for people.
+func humanType(t string) string {
+	switch t {
+	case "AWS::Backup::BackupVault":
+		return "backup vault"
+	case "AWS::Backup::RecoveryPoint":
+		return "recovery point"
+	case "AWS::Backup::BackupPlan":
+		return "backup plan"
+	case "AWS::Backup::BackupJob":
+		return "backup job"
+	case "AWS::Backup::CopyJob":
+		return "copy job"
+	case "AWS::DynamoDB::Table":
+		return "DynamoDB table"
+	case "AWS::RDS::DBInstance":
+		return "RDS instance"
+	case "AWS::RDS::DBCluster":
+		return "Aurora cluster"
+	case "AWS::AutoScaling::AutoScalingGroup":
+		return "Auto Scaling group"
+	case "AWS::S3::Bucket":
+		return "S3 bucket"
+	case "":
+		return "resource"
+	}
+	return t
+}
+
+// shortName is what people call a resource: the last part of its ARN.
+func shortName(arn string) string {
+	if i := strings.LastIndexAny(arn, ":/"); i >= 0 && i < len(arn)-1 {
+		return arn[i+1:]
+	}
+	return arn
+}
