@@ -1,0 +1,235 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/state"
+	"github.com/selfheal/selfheal/shared/telemetry"
+)
+
+// Processor decides and acts on one decoded event.
+type Processor interface {
+	Process(ctx context.Context, ev eventbridge.Event) (Outcome, error)
+}
+
+// Outcome is what a processor tells the boundary to log and count.
+type Outcome struct {
+	// Decision is one line for the log: what was decided and done.
+	Decision string
+	Findings int // checks evaluated
+	Failing  int // of which FAIL, WARN or ERROR
+	Actions  int // writes made, or planned in dry-run
+	Notified int // SNS messages published
+	// Attrs are extra log fields.
+	Attrs []slog.Attr
+}
+
+// UnprocessableError is an error no retry can fix: the boundary quarantines
+// the event instead of returning the error.
+type UnprocessableError struct {
+	Reason string
+	Err    error
+}
+
+func (e *UnprocessableError) Error() string {
+	if e.Err == nil {
+		return e.Reason
+	}
+	return e.Reason + ": " + e.Err.Error()
+}
+
+func (e *UnprocessableError) Unwrap() error { return e.Err }
+
+// Unprocessable marks err as permanent.
+func Unprocessable(reason string, err error) error { return &UnprocessableError{Reason: reason, Err: err} }
+
+// Boundary runs one function's events.
+type Boundary struct {
+	Function string
+	// Account and Region the function serves. Account may be empty: it is
+	// then read from the invoked function's ARN in the Lambda context.
+	Account string
+	Region  string
+	// Handles are the event kinds this function processes; others are
+	// logged no-ops.
+	Handles    []eventbridge.Kind
+	Processor  Processor
+	Claims     *state.Store
+	Quarantine *Quarantine
+	Logger     *slog.Logger
+	// MetricsOut receives one EMF record per invocation (stdout in Lambda).
+	MetricsOut io.Writer
+	Now        func() time.Time
+	// Lease is how long a claim keeps other invocations off an event; a
+	// little more than the function's timeout.
+	Lease time.Duration
+}
+
+// Handle is the Lambda handler.
+func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) {
+	start := b.Now()
+	metrics := telemetry.NewMetrics(b.MetricsOut, b.Now, map[string]string{"Function": b.Function})
+	metrics.Add("Invocations", 1, telemetry.UnitCount)
+	var (
+		ev      eventbridge.Event
+		outcome Outcome
+		status  = "processed"
+	)
+	defer func() {
+		metrics.Add("Duration", float64(b.Now().Sub(start).Milliseconds()), telemetry.UnitMilliseconds)
+		if err != nil {
+			metrics.Add("Errors", 1, telemetry.UnitCount)
+		}
+		b.logOnce(ctx, ev, status, outcome, err)
+		if ferr := metrics.Flush(); ferr != nil && err == nil {
+			// Metrics are best effort; the log line above already has it all.
+			b.Logger.Warn("metrics not written", "error", ferr.Error())
+		}
+	}()
+
+	ev, err = eventbridge.Decode(raw)
+	switch {
+	case errors.Is(err, eventbridge.ErrUnknownKind):
+		status = "ignored"
+		outcome.Decision = "no-op: " + err.Error()
+		metrics.Add("Ignored", 1, telemetry.UnitCount)
+		return nil
+	case err != nil:
+		status = "quarantined"
+		outcome.Decision = err.Error()
+		metrics.Add("Quarantined", 1, telemetry.UnitCount)
+		return b.quarantine(ctx, ev, raw, KindMalformed, err.Error())
+	}
+	if !slices.Contains(b.Handles, ev.Kind) {
+		status = "ignored"
+		outcome.Decision = fmt.Sprintf("no-op: %s is not handled by %s", ev.Kind, b.Function)
+		metrics.Add("Ignored", 1, telemetry.UnitCount)
+		return nil
+	}
+	if reason := b.foreign(ctx, ev); reason != "" {
+		status = "quarantined"
+		outcome.Decision = reason
+		metrics.Add("Quarantined", 1, telemetry.UnitCount)
+		return b.quarantine(ctx, ev, raw, KindForeign, reason)
+	}
+
+	claim, err := b.Claims.ClaimEvent(ctx, b.Function, ev.Envelope.ID, b.Lease)
+	switch {
+	case errors.Is(err, state.ErrAlreadyDone):
+		status = "duplicate"
+		outcome.Decision = "no-op: event already processed"
+		metrics.Add("Duplicates", 1, telemetry.UnitCount)
+		return nil
+	case err != nil:
+		status = "error"
+		return err
+	}
+
+	outcome, err = b.process(ctx, ev)
+	var unprocessable *UnprocessableError
+	switch {
+	case errors.As(err, &unprocessable):
+		status = "quarantined"
+		metrics.Add("Quarantined", 1, telemetry.UnitCount)
+		if qerr := b.quarantine(ctx, ev, raw, KindUnprocessed, err.Error()); qerr != nil {
+			return errors.Join(qerr, b.release(ctx, claim))
+		}
+		return claim.Done(ctx)
+	case err != nil:
+		status = "error"
+		return errors.Join(err, b.release(ctx, claim))
+	}
+	metrics.Add("Findings", float64(outcome.Findings), telemetry.UnitCount)
+	metrics.Add("FailingFindings", float64(outcome.Failing), telemetry.UnitCount)
+	metrics.Add("Actions", float64(outcome.Actions), telemetry.UnitCount)
+	metrics.Add("Notifications", float64(outcome.Notified), telemetry.UnitCount)
+	return claim.Done(ctx)
+}
+
+// process runs the processor, turning a panic into an error: a bug must
+// not take the runtime down with the event.
+func (b *Boundary) process(ctx context.Context, ev eventbridge.Event) (out Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("processor panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return b.Processor.Process(ctx, ev)
+}
+
+// release gives the event back so Lambda's retry can take it at once.
+func (b *Boundary) release(ctx context.Context, c *state.Claim) error {
+	if err := c.Release(ctx); err != nil {
+		return fmt.Errorf("release claim (the retry waits for the lease): %w", err)
+	}
+	return nil
+}
+
+// foreign says why an event does not belong to this deployment, if it does
+// not: rules only deliver the account's own events in the function's own
+// region, so anything else was sent by hand or by a misrouted bus.
+func (b *Boundary) foreign(ctx context.Context, ev eventbridge.Event) string {
+	if b.Region != "" && ev.Envelope.Region != b.Region {
+		return fmt.Sprintf("event from region %s delivered to %s in %s", ev.Envelope.Region, b.Function, b.Region)
+	}
+	account := b.Account
+	if account == "" {
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			account = accountOf(lc.InvokedFunctionArn)
+		}
+	}
+	if account != "" && ev.Envelope.AccountID != account {
+		return fmt.Sprintf("event from account %s delivered to %s in account %s", ev.Envelope.AccountID, b.Function, account)
+	}
+	return ""
+}
+
+// accountOf reads the account field of an ARN.
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
+
+func (b *Boundary) quarantine(ctx context.Context, ev eventbridge.Event, raw []byte, kind, reason string) error {
+	return b.Quarantine.Send(ctx, Letter{
+		Function: b.Function, Kind: kind, Reason: reason, EventID: ev.Envelope.ID,
+		Source: ev.Envelope.Source, DetailType: ev.Envelope.DetailType, Raw: raw,
+	})
+}
+
+func (b *Boundary) logOnce(ctx context.Context, ev eventbridge.Event, status string, o Outcome, err error) {
+	l := telemetry.ForEvent(ctx, b.Logger, ev.Envelope.ID, ev.Envelope.Source, ev.Envelope.DetailType)
+	attrs := []slog.Attr{
+		slog.String("status", status),
+		slog.String("decision", o.Decision),
+		slog.Int("findings", o.Findings),
+		slog.Int("failing", o.Failing),
+		slog.Int("actions", o.Actions),
+		slog.Int("notified", o.Notified),
+	}
+	attrs = append(attrs, o.Attrs...)
+	level := slog.LevelInfo
+	switch {
+	case err != nil:
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", err.Error()))
+	case status == "quarantined":
+		level = slog.LevelWarn
+	}
+	l.LogAttrs(ctx, level, "event "+status, attrs...)
+}

@@ -1,0 +1,65 @@
+package handler
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/selfheal/selfheal/shared/config"
+	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/state"
+	"github.com/selfheal/selfheal/shared/telemetry"
+)
+
+// Deps is what every function is built from: its configuration, an AWS
+// configuration (Lambda's, the CLI's, or the simulated account's), and the
+// clients every function shares. Processors take what they need from it.
+type Deps struct {
+	Function   string
+	Config     config.Config
+	AWS        aws.Config
+	Now        func() time.Time
+	Logger     *slog.Logger
+	Out        io.Writer // EMF records
+	Store      *state.Store
+	Notifier   *notify.Notifier
+	Quarantine *Quarantine
+}
+
+// NewDeps builds the shared clients. now is the clock (time.Now in Lambda,
+// the sim's clock in tests and game days); out receives logs and metrics.
+func NewDeps(function string, cfg config.Config, awsCfg aws.Config, out io.Writer, now func() time.Time) Deps {
+	store := state.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, now)
+	p := cfg.Policy.Notify
+	return Deps{
+		Function:   function,
+		Config:     cfg,
+		AWS:        awsCfg,
+		Now:        now,
+		Logger:     telemetry.NewLogger(out, function, os.Getenv("AWS_LAMBDA_LOG_LEVEL")),
+		Out:        out,
+		Store:      store,
+		Notifier:   notify.New(sns.NewFromConfig(awsCfg), cfg.TopicARN, store, now, p.DedupeWindow.Duration, p.NotifyPass),
+		Quarantine: NewQuarantine(sqs.NewFromConfig(awsCfg), cfg.QueueURL),
+	}
+}
+
+// DefaultLease keeps other invocations off an event for a little longer
+// than the longest function timeout.
+const DefaultLease = 16 * time.Minute
+
+// Boundary wraps a processor of the given kinds in the shared boundary.
+func (d Deps) Boundary(p Processor, kinds ...eventbridge.Kind) *Boundary {
+	return &Boundary{
+		Function: d.Function, Region: d.Config.Region, Handles: kinds, Processor: p,
+		Claims: d.Store, Quarantine: d.Quarantine, Logger: d.Logger, MetricsOut: d.Out,
+		Now: d.Now, Lease: DefaultLease,
+	}
+}
