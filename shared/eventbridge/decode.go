@@ -140,10 +140,12 @@ func decodeEnvelope(raw []byte) (events.EventBridgeEvent, error) {
 	if len(missing) > 0 {
 		return env, &MalformedError{Reason: "not an EventBridge event: no " + strings.Join(missing, ", ")}
 	}
-	env.Version = top.String("version")
-	env.ID = top.RequiredString("id")
+	// Kind first: once a read fails the rest read as zero, and errors
+	// should still say what kind of event was bad.
 	env.Source = top.RequiredString("source")
 	env.DetailType = top.RequiredString("detail-type")
+	env.Version = top.String("version")
+	env.ID = top.RequiredString("id")
 	env.AccountID = top.RequiredString("account")
 	env.Region = top.RequiredString("region")
 	if !top.Has("time") {

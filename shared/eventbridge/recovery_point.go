@@ -78,7 +78,7 @@ func decodeRecoveryPoint(env *events.EventBridgeEvent, d object) any {
 		p.RecoveryPointARN = firstResource(env)
 	}
 	if p.RecoveryPointARN == "" && d.r.err == nil {
-		d.r.fail("event.resources", "missing (the recovery point ARN)")
+		d.r.fail("event.resources", "missing") // it carries the recovery point ARN
 	}
 	return p
 }
