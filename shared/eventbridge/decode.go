@@ -85,9 +85,11 @@ type Event struct {
 // EventBridge envelope (such as the payload a CloudWatch alarm sends straight
 // to Lambda), or a detail with a value of the wrong type or without a
 // required field. It returns an *UnknownKindError (errors.Is(err,
-// ErrUnknownKind)) for a well-formed event of a kind it has no decoder for;
-// the returned Event then still carries the Envelope and Kind, so a caller
-// can log what it ignored. Decode never panics.
+// ErrUnknownKind)) for a well-formed event of a kind it has no decoder for.
+// With either error, the returned Event carries the Envelope and Kind
+// whenever the envelope itself was readable (only the detail was bad, or
+// the kind is unknown), so a caller can log or quarantine the event by its
+// id. Decode never panics.
 func Decode(raw []byte) (Event, error) {
 	env, err := decodeEnvelope(raw)
 	if err != nil {
@@ -148,10 +150,9 @@ func decodeEnvelope(raw []byte) (events.EventBridgeEvent, error) {
 	env.ID = top.RequiredString("id")
 	env.AccountID = top.RequiredString("account")
 	env.Region = top.RequiredString("region")
-	if !top.Has("time") {
+	if env.Time = top.Time("time"); env.Time.IsZero() {
 		r.fail("event.time", "missing")
 	}
-	env.Time = top.Time("time")
 	env.Resources = top.Strings("resources")
 	if d, _ := top.raw("detail"); r.err == nil {
 		if d[0] != '{' {

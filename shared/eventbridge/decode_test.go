@@ -607,6 +607,21 @@ func TestDecodeMissingRequiredField(t *testing.T) {
 	}
 }
 
+// A bad detail is quarantined by its event id: the envelope comes back with
+// the error.
+func TestDecodeMalformedDetailKeepsEnvelope(t *testing.T) {
+	raw := edit(t, "aws.backup/backup-job-state-change--completed.json", func(ev map[string]any) {
+		delete(at(ev, "detail"), "backupJobId")
+	})
+	ev, err := eb.Decode(raw)
+	if !errors.Is(err, eb.ErrMalformed) {
+		t.Fatalf("err = %v, want malformed", err)
+	}
+	if ev.Envelope.ID != "052c90c8-0a5f-4416-b1d6-6e5b963f035f" || ev.Kind != eb.KindBackupJob || ev.Detail != nil {
+		t.Errorf("event = id %q, kind %v, detail %v; want the envelope's id and kind, no detail", ev.Envelope.ID, ev.Kind, ev.Detail)
+	}
+}
+
 func TestDecodeWrongTypes(t *testing.T) {
 	set := func(path, key string, v any) func(map[string]any) {
 		return func(ev map[string]any) {
@@ -652,6 +667,7 @@ func TestDecodeWrongTypes(t *testing.T) {
 		{"resources is a string", job, set("", "resources", "arn:aws:backup:x"), eb.KindBackupJob, "event.resources: want an array, got a string"},
 		{"a resource is a number", job, set("", "resources", []any{1}), eb.KindBackupJob, "event.resources[0]: want a string"},
 		{"envelope time is not RFC 3339", job, set("", "time", "now"), eb.KindBackupJob, `event.time: time "now"`},
+		{"envelope time is empty", job, set("", "time", ""), eb.KindBackupJob, "missing required field event.time"},
 		{"id is a number", job, set("", "id", 7), eb.KindBackupJob, "event.id: want a string, got a number"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package eventbridge_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"reflect"
@@ -77,6 +78,16 @@ func FuzzMatch(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = p.Matches(event)
+		got, err := p.Matches(event)
+		if err != nil {
+			return
+		}
+		var m map[string]any
+		if json.Unmarshal(event, &m) != nil {
+			return // e.g. a number beyond float64, which Matches keeps exact
+		}
+		if again := p.MatchesMap(m); again != got {
+			t.Fatalf("Matches = %v, MatchesMap = %v", got, again)
+		}
 	})
 }
