@@ -196,7 +196,7 @@ func (s *Sim) reconcileLocked() {
 }
 
 func (s *Sim) busyLocked() bool {
-	return s.ec2.busy() || s.asg.busy() || s.backup.busy()
+	return s.ec2.busy() || s.asg.busy() || s.backup.busy() || s.ddb.busy() || s.rds.busy() || s.health.busy()
 }
 
 // nextID returns a deterministic identifier: prefix followed by hexDigits
