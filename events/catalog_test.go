@@ -62,6 +62,7 @@ func TestSamplesCoverEveryHandledKind(t *testing.T) {
 		{"aws.autoscaling", "EC2 Instance Launch Unsuccessful"}: 2,
 		{"aws.arc-zonal-shift", "Autoshift In Progress"}:        2,
 		{"aws.arc-zonal-shift", "Autoshift Completed"}:          1,
+		{"aws.events", "Scheduled Event"}:                       1,
 	}
 	if diff := cmp.Diff(want, count); diff != "" {
 		t.Errorf("samples per kind (-want +got):\n%s", diff)

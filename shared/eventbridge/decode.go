@@ -48,6 +48,7 @@ var registry = map[Kind]decoder{
 	KindLaunchUnsuccessful: decodeLaunchUnsuccessful,
 	KindAutoshiftStarted:   decodeAutoshift,
 	KindAutoshiftCompleted: decodeAutoshift,
+	KindScheduled:          decodeScheduled,
 }
 
 // Kinds returns every kind Decode handles, sorted by source and detail-type.
@@ -73,7 +74,8 @@ type Event struct {
 	Kind     Kind
 	// Detail is one of *HealthEvent, *AlarmStateChange,
 	// *BackupJobStateChange, *CopyJobStateChange, *RecoveryPointStateChange,
-	// *BackupVaultStateChange, *LaunchUnsuccessful or *AutoshiftEvent,
+	// *BackupVaultStateChange, *LaunchUnsuccessful, *AutoshiftEvent or
+	// *ScheduledEvent,
 	// according to Kind. It is nil when Decode returns an error.
 	Detail any
 }

@@ -265,6 +265,9 @@ func TestDecodeSamples(t *testing.T) {
 		"aws.arc-zonal-shift/autoshift-completed.json": {"a4c6e8a0-2c4e-4a6c-8e0a-4c6e8a0c2e4a", eb.KindAutoshiftCompleted, &eb.AutoshiftEvent{
 			Status: eb.AutoshiftCompleted, AwayFrom: "use1-az1", Resources: []string{"web-2026-03-04-08-58-11-1"},
 		}},
+		"aws.events/scheduled-event.json": {"89d1a02d-5ec7-412e-82f5-13505f849b41", eb.KindScheduled, &eb.ScheduledEvent{
+			Rule: "arn:aws:events:us-east-1:123456789012:rule/selfheal-compliance-sweep",
+		}},
 	}
 
 	samples, err := events.Samples()

@@ -22,6 +22,7 @@ var detailTypes = map[eb.Kind]reflect.Type{
 	eb.KindLaunchUnsuccessful: reflect.TypeFor[*eb.LaunchUnsuccessful](),
 	eb.KindAutoshiftStarted:   reflect.TypeFor[*eb.AutoshiftEvent](),
 	eb.KindAutoshiftCompleted: reflect.TypeFor[*eb.AutoshiftEvent](),
+	eb.KindScheduled:          reflect.TypeFor[*eb.ScheduledEvent](),
 }
 
 func seedSamples(f *testing.F) []events.SampleEvent {
