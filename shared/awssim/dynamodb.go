@@ -162,9 +162,6 @@ func (d *dynamoState) reconcile() {
 	now := d.s.now
 	for _, key := range sortedKeys(d.tables) {
 		t := d.tables[key]
-		if t.status == ddbtypes.TableStatusCreating {
-			t.status = ddbtypes.TableStatusActive
-		}
 		if t.ttlEnabled {
 			d.expire(t, now)
 		}
@@ -202,14 +199,8 @@ func (d *dynamoState) expire(t *ddbTable, now time.Time) {
 	}
 }
 
-func (d *dynamoState) busy() bool {
-	for _, t := range d.tables {
-		if t.status == ddbtypes.TableStatusCreating {
-			return true
-		}
-	}
-	return false
-}
+// busy is false: nothing in DynamoDB waits for the clock to finish.
+func (d *dynamoState) busy() bool { return false }
 
 // ---- tables ----
 
@@ -239,6 +230,9 @@ func (d *dynamoState) tableByARN(arn string) *ddbTable {
 	return nil
 }
 
+// CreateTable makes an ACTIVE table at once. On AWS a table is CREATING
+// for seconds first; here tables are made by the CDK app and CreateTable
+// only seeds a simulated account, where that wait would buy nothing.
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
 func (d *dynamoState) createTable(r *Region, in *dynamodb.CreateTableInput) (*dynamodb.CreateTableOutput, error) {
 	name := aws.ToString(in.TableName)
@@ -252,7 +246,7 @@ func (d *dynamoState) createTable(r *Region, in *dynamodb.CreateTableInput) (*dy
 		return nil, ddbValidation("awssim does not model secondary indexes (GlobalSecondaryIndexes, LocalSecondaryIndexes)")
 	}
 	t := &ddbTable{
-		region: r.Name, name: name, status: ddbtypes.TableStatusCreating, created: d.s.now,
+		region: r.Name, name: name, status: ddbtypes.TableStatusActive, created: d.s.now,
 		arn:     fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", r.Name, d.s.accountID, name),
 		id:      d.s.uuid(),
 		tags:    map[string]string{},

@@ -25,7 +25,7 @@ type ddbFixture struct {
 }
 
 // newDDBTable creates a table with partition key pk (S) and, when
-// sortType is set, sort key sk of that type, and waits until it is ACTIVE.
+// sortType is set, sort key sk of that type.
 func newDDBTable(t *testing.T, sortType ddbtypes.ScalarAttributeType) ddbFixture {
 	t.Helper()
 	sim := awssim.New()
@@ -43,7 +43,6 @@ func newDDBTable(t *testing.T, sortType ddbtypes.ScalarAttributeType) ddbFixture
 	if _, err := client.CreateTable(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
-	sim.Settle(time.Minute)
 	return ddbFixture{sim: sim, client: client, table: "state"}
 }
 
@@ -58,41 +57,40 @@ func apiErrorCode(err error) string {
 	return ""
 }
 
-func TestDynamoDBTableIsUsableOnlyOnceActive(t *testing.T) {
+func TestDynamoDBCreateTableValidatesAndRefusesDuplicates(t *testing.T) {
 	sim := awssim.New()
 	ctx := context.Background()
 	client := dynamodb.NewFromConfig(sim.Config("us-east-1"))
-	out, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("ledger"),
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-	})
-	if err != nil {
+	create := func(keyAttr string) error {
+		_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+			TableName:            aws.String("ledger"),
+			BillingMode:          ddbtypes.BillingModePayPerRequest,
+			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String(keyAttr), KeyType: ddbtypes.KeyTypeHash}},
+		})
+		return err
+	}
+	if err := create("id"); apiErrorCode(err) != "ValidationException" {
+		t.Errorf("key attribute without a definition: got %v, want ValidationException", err)
+	}
+	if err := create("pk"); err != nil {
 		t.Fatal(err)
 	}
-	if out.TableDescription.TableStatus != ddbtypes.TableStatusCreating {
-		t.Errorf("CreateTable status %s, want CREATING", out.TableDescription.TableStatus)
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("ledger"), Item: map[string]ddbtypes.AttributeValue{"pk": ddbS("a")}}); err != nil {
+		t.Errorf("PutItem right after CreateTable: %v", err)
 	}
-	put := &dynamodb.PutItemInput{TableName: aws.String("ledger"), Item: map[string]ddbtypes.AttributeValue{"pk": ddbS("a")}}
-	_, err = client.PutItem(ctx, put)
+	_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("ledger"), Item: map[string]ddbtypes.AttributeValue{"pk": ddbN("1")}})
+	if apiErrorCode(err) != "ValidationException" || !strings.Contains(err.Error(), "Type mismatch for key pk") {
+		t.Errorf("PutItem with a number key: got %v, want a type mismatch ValidationException", err)
+	}
+	var inUse *ddbtypes.ResourceInUseException
+	if err := create("pk"); !errors.As(err, &inUse) {
+		t.Errorf("second CreateTable: got %v, want ResourceInUseException", err)
+	}
+	_, err = client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("nope"), Item: map[string]ddbtypes.AttributeValue{"pk": ddbS("a")}})
 	var notFound *ddbtypes.ResourceNotFoundException
 	if !errors.As(err, &notFound) {
-		t.Errorf("PutItem on a CREATING table: got %v, want ResourceNotFoundException", err)
-	}
-	sim.Settle(time.Minute)
-	if _, err := client.PutItem(ctx, put); err != nil {
-		t.Errorf("PutItem once ACTIVE: %v", err)
-	}
-	_, err = client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("ledger"),
-		BillingMode:          ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-	})
-	var inUse *ddbtypes.ResourceInUseException
-	if !errors.As(err, &inUse) {
-		t.Errorf("second CreateTable: got %v, want ResourceInUseException", err)
+		t.Errorf("PutItem on a missing table: got %v, want ResourceNotFoundException", err)
 	}
 }
 
