@@ -19,7 +19,9 @@ VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
 FUNCTIONS := $(notdir $(patsubst %/,%,$(wildcard functions/*/)))
 BOOTSTRAPS := $(foreach f,$(FUNCTIONS),bin/$(f)/bootstrap)
 
-CDK := cd infra && npx --no-install cdk --app "cd .. && go run ./infra" --output ../cdk.out
+# The CDK CLI pinned in infra/package-lock.json, run from the root so it reads
+# cdk.json (app, context, feature flags) and writes cdk.out/.
+CDK := infra/node_modules/.bin/cdk
 
 .PHONY: all build test lint synth deploy diff demo bench clean fuzz $(BOOTSTRAPS)
 
@@ -58,19 +60,27 @@ fuzz:
 	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
 
+# npm ships Go files in aws-cdk's init templates ("%name%.template.go") that
+# break `go list ./...`; a go.mod makes the folder a module of its own, which
+# ./... patterns skip.
 infra/node_modules: infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	@printf 'module ignored/node_modules\n' > $@/go.mod
 	@touch $@
 
-## synth: CloudFormation templates for every configured region into cdk.out/, offline
+## synth: CloudFormation templates for every configured region into cdk.out/,
+## offline and without AWS credentials (account: cdk.json context, else the
+## CLI's credentials, else the placeholder 123456789012)
 synth: build infra/node_modules
+	@rm -rf cdk.out
 	$(CDK) synth --quiet
+	@ls cdk.out/*.template.json
 
-## diff: cdk diff against the account in your AWS credentials
+## diff: what a deploy would change, against the account in your AWS credentials
 diff: build infra/node_modules
 	$(CDK) diff
 
-## deploy: cdk deploy every regional stack (needs AWS credentials)
+## deploy: every regional stack; asks before widening IAM or security groups
 deploy: build infra/node_modules
 	$(CDK) deploy --all --require-approval broadening
 

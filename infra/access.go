@@ -1,0 +1,201 @@
+package main
+
+// What each function may do in AWS, as data: the one place a function author
+// extends when a function starts calling a new API. Every grant becomes one
+// IAM statement on that function's own role; nothing else grants anything to
+// a function (no managed policies, no CDK grant helpers).
+//
+// Resource-level permissions and condition keys per action are from the
+// Service Authorization Reference:
+// https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+
+// scope says which resources a grant's actions apply to.
+type scope int
+
+const (
+	// anyResource is "Resource": "*". Only for reads, and only where AWS
+	// offers no resource-level permission for the action (or, noted at the
+	// grant, the resource ARN takes forms no pattern covers).
+	anyResource scope = iota
+	// optedInGroups is every Auto Scaling group of the account in the
+	// stack's region, with the condition aws:ResourceTag/<opt-in key> =
+	// <opt-in value>: a group without the opt-in tag cannot be changed.
+	optedInGroups
+	// regionAlarms is every CloudWatch alarm of the account in the stack's
+	// region.
+	regionAlarms
+	// accountResources is the ARN patterns in grant.arns, in this account
+	// and in any region (the DR regions are read too).
+	accountResources
+	stateTable // the stack's DynamoDB state table
+	topic      // the stack's SNS topic
+	topicKey   // the KMS key the topic is encrypted with
+	queue      // the stack's dead-letter / quarantine queue
+)
+
+// grant is one IAM statement: actions on the resources of a scope.
+type grant struct {
+	actions []string
+	scope   scope
+	// arns are ARN patterns after "arn:<partition>:" for accountResources,
+	// with {account} for the stack's account, e.g.
+	// "backup:*:{account}:backup-vault:*".
+	arns []string
+}
+
+// asgWrites are the Auto Scaling writes of the rebalancer. They are only
+// ever granted on optedInGroups; the IAM test fails on any other grant.
+var asgWrites = []string{
+	"autoscaling:UpdateAutoScalingGroup",
+	"autoscaling:SuspendProcesses",
+	"autoscaling:ResumeProcesses",
+	"autoscaling:CreateOrUpdateTags",
+	"autoscaling:DeleteTags",
+}
+
+// Shared grants every function needs to report and to quarantine.
+var (
+	// Publishing to a KMS-encrypted topic needs a data key from the topic's
+	// key: SNS calls GenerateDataKey and Decrypt as the publisher.
+	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+	publish = []grant{
+		{actions: []string{"sns:Publish"}, scope: topic},
+		{actions: []string{"kms:GenerateDataKey", "kms:Decrypt"}, scope: topicKey},
+	}
+	// The queue uses SQS-managed encryption: no KMS permission needed.
+	quarantine = grant{actions: []string{"sqs:SendMessage"}, scope: queue}
+)
+
+// access lists, per function, every grant. Keys are the folder names under
+// functions/.
+var access = map[string][]grant{
+	"asg-rebalancer": join(
+		[]grant{
+			// Auto Scaling Describe* actions have no resource-level permissions.
+			{actions: []string{
+				"autoscaling:DescribeAutoScalingGroups",
+				"autoscaling:DescribeInstanceRefreshes",
+				"autoscaling:DescribeScalingActivities",
+			}, scope: anyResource},
+			{actions: asgWrites, scope: optedInGroups},
+			// EC2 Describe* actions have no resource-level permissions.
+			{actions: []string{
+				"ec2:DescribeInstances",
+				"ec2:DescribeSubnets",
+				"ec2:DescribeAvailabilityZones",
+			}, scope: anyResource},
+			// health:DescribeEvents has no resource-level permission;
+			// DescribeAffectedEntities takes AWS-owned event ARNs
+			// (arn:aws:health:*::event/*), no narrower than "*".
+			{actions: []string{
+				"health:DescribeEvents",
+				"health:DescribeAffectedEntities",
+			}, scope: anyResource},
+			{actions: []string{
+				"cloudwatch:DescribeAlarms",
+				"cloudwatch:ListTagsForResource",
+			}, scope: regionAlarms},
+			{actions: []string{
+				"dynamodb:GetItem",
+				"dynamodb:PutItem",
+				"dynamodb:UpdateItem",
+				"dynamodb:DeleteItem",
+				"dynamodb:Query",
+			}, scope: stateTable},
+			quarantine,
+		},
+		publish,
+	),
+
+	"backup-compliance": join(
+		[]grant{
+			// Destination vaults and plans may live in a DR region.
+			{actions: []string{"backup:DescribeBackupVault"}, scope: accountResources,
+				arns: []string{"backup:*:{account}:backup-vault:*"}},
+			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
+				arns: []string{"backup:*:{account}:backup-plan:*"}},
+			// DescribeBackupJob, DescribeCopyJob and ListCopyJobs have no
+			// resource-level permissions. DescribeRecoveryPoint does, but a
+			// recovery point's ARN is the underlying service's snapshot ARN
+			// for several resource types (EBS, RDS, ...), which no single
+			// pattern covers.
+			{actions: []string{
+				"backup:DescribeBackupJob",
+				"backup:DescribeCopyJob",
+				"backup:ListCopyJobs",
+				"backup:DescribeRecoveryPoint",
+			}, scope: anyResource},
+			{actions: []string{
+				"dynamodb:DescribeContinuousBackups",
+				"dynamodb:DescribeTable",
+			}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
+			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
+				arns: []string{"rds:*:{account}:db:*"}},
+			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
+				arns: []string{"rds:*:{account}:cluster:*"}},
+			{actions: []string{
+				"dynamodb:GetItem",
+				"dynamodb:PutItem",
+				"dynamodb:UpdateItem",
+				"dynamodb:DeleteItem",
+				"dynamodb:Query",
+			}, scope: stateTable},
+			quarantine,
+		},
+		publish,
+	),
+
+	"compliance-sweep": join(
+		[]grant{
+			// The sweep reads the DR regions too: every ARN pattern below
+			// spans all regions of the account, and every grant is a read.
+			{actions: []string{
+				"backup:DescribeBackupVault",
+				"backup:ListRecoveryPointsByBackupVault",
+			}, scope: accountResources, arns: []string{"backup:*:{account}:backup-vault:*"}},
+			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
+				arns: []string{"backup:*:{account}:backup-plan:*"}},
+			// The List* actions have no resource-level permissions;
+			// DescribeRecoveryPoint: see backup-compliance.
+			{actions: []string{
+				"backup:ListBackupVaults",
+				"backup:ListBackupPlans",
+				"backup:ListProtectedResources",
+				"backup:ListRecoveryPointsByResource",
+				"backup:ListCopyJobs",
+				"backup:DescribeRecoveryPoint",
+				"dynamodb:ListTables",
+				"autoscaling:DescribeAutoScalingGroups",
+			}, scope: anyResource},
+			{actions: []string{
+				"dynamodb:DescribeTable",
+				"dynamodb:DescribeContinuousBackups",
+				"dynamodb:ListTagsOfResource",
+			}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
+			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
+				arns: []string{"rds:*:{account}:db:*"}},
+			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
+				arns: []string{"rds:*:{account}:cluster:*"}},
+			{actions: []string{"rds:ListTagsForResource"}, scope: accountResources,
+				arns: []string{"rds:*:{account}:db:*", "rds:*:{account}:cluster:*"}},
+			{actions: []string{
+				"dynamodb:GetItem",
+				"dynamodb:PutItem",
+				"dynamodb:UpdateItem",
+				"dynamodb:DeleteItem",
+				"dynamodb:Query",
+				"dynamodb:Scan",
+			}, scope: stateTable},
+			quarantine,
+		},
+		publish,
+	),
+}
+
+func join(lists ...[]grant) []grant {
+	var out []grant
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
