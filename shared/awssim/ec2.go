@@ -64,6 +64,11 @@ func (s *Sim) registerEC2() {
 func (s *Sim) ImpairAZ(region, az string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.impairAZLocked(region, az)
+}
+
+// impairAZLocked is ImpairAZ for callers that hold s.mu (Health controls).
+func (s *Sim) impairAZLocked(region, az string) {
 	s.ec2.impaired[region+"/"+az] = struct{}{}
 	for _, id := range s.ec2.order {
 		if in := s.ec2.instances[id]; in.Region == region && in.AZ == az && in.State != ec2types.InstanceStateNameTerminated {
@@ -77,6 +82,11 @@ func (s *Sim) ImpairAZ(region, az string) {
 func (s *Sim) RecoverAZ(region, az string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.recoverAZLocked(region, az)
+}
+
+// recoverAZLocked is RecoverAZ for callers that hold s.mu.
+func (s *Sim) recoverAZLocked(region, az string) {
 	delete(s.ec2.impaired, region+"/"+az)
 	for _, in := range s.ec2.instances {
 		if in.Region == region && in.AZ == az {
