@@ -1,0 +1,42 @@
+// Package compliance decides whether AWS Backup protects what it should:
+// Vault Lock on the vaults, retention and encryption of recovery points,
+// cross-region copies that are configured and that land in locked vaults,
+// and point-in-time recovery of DynamoDB tables, RDS instances, Aurora
+// clusters and S3 buckets.
+//
+// It has three layers, each usable alone (the compliance sweep reuses the
+// first two):
+//
+//   - Checks: pure functions from observed state (VaultState,
+//     RecoveryPointState, PlanState, PITRState, JobState,
+//     state.ExpectedCopy) and the policy to a notify.Finding with a stable
+//     check ID (Checks lists them), the observed fields that decided it and
+//     one concrete remediation line. WARN, FAIL, NOT_APPLICABLE and the
+//     reasons are the checks' job, with nothing to mock.
+//   - Observer: the read-only AWS calls that fill those states through the
+//     real SDK clients, one client per service and region (a destination
+//     vault is read in its own region), and the conversions from SDK
+//     shapes (VaultFromListMember, PITRFromDBInstance, …) a sweep needs for
+//     its list calls. A resource AWS says does not exist comes back with
+//     NotFound set, never as an error.
+//   - Processor: the backup-compliance function. Per AWS Backup event it
+//     decodes, observes (at most four reads for a completed backup job,
+//     run at once), evaluates, records or closes the expected cross-region
+//     copy in the state table (the sweep fails it after its deadline), and
+//     reports one message with every finding through notify.
+//
+// Errors: the SDK retries what is retryable; what still fails is returned,
+// so Lambda retries the event. A refusal (IsDenied: access denied, region
+// not enabled) makes the checks that needed the answer ERROR, and the
+// others are still evaluated. An event whose shape makes no sense is
+// handler.Unprocessable (quarantined).
+//
+// Keys: findings about vaults are keyed by the vault ARN, about recovery
+// points (retention, encryption, the DR copy) by the recovery point ARN,
+// about plans (copy configured) by the plan ARN, and job failures and PITR
+// by the protected resource's ARN, so the next completed job resolves a
+// failure.
+//
+// It does not write to AWS beyond its own state and notifications, log
+// (the handler boundary does), or decide what the policy is (config).
+package compliance

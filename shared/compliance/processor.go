@@ -1,0 +1,475 @@
+package compliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/selfheal/selfheal/shared/config"
+	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/state"
+)
+
+// Kinds are the AWS Backup events the processor handles.
+var Kinds = []eventbridge.Kind{
+	eventbridge.KindBackupJob,
+	eventbridge.KindCopyJob,
+	eventbridge.KindRecoveryPoint,
+	eventbridge.KindBackupVault,
+}
+
+// Processor checks AWS Backup events: decode → observe (reads only) →
+// evaluate the checks → record or close expected copies → report one
+// message with every finding.
+type Processor struct {
+	function string
+	policy   config.Policy
+	observe  *Observer
+	store    *state.Store
+	notifier *notify.Notifier
+	now      func() time.Time
+}
+
+// New builds the processor of the backup-compliance function.
+func New(deps handler.Deps) *Processor {
+	return &Processor{
+		function: deps.Function,
+		policy:   deps.Config.Policy,
+		observe:  NewObserver(deps.AWS),
+		store:    deps.Store,
+		notifier: deps.Notifier,
+		now:      deps.Now,
+	}
+}
+
+// evaluation is what one event came to before it is reported.
+type evaluation struct {
+	findings []notify.Finding
+	decision string
+	attrs    []slog.Attr
+}
+
+// Process handles one decoded event.
+func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.Outcome, error) {
+	var (
+		e   evaluation
+		err error
+	)
+	switch d := ev.Detail.(type) {
+	case *eventbridge.BackupJobStateChange:
+		e, err = p.backupJob(ctx, ev, d)
+	case *eventbridge.CopyJobStateChange:
+		e, err = p.copyJob(ctx, ev, d)
+	case *eventbridge.RecoveryPointStateChange:
+		e, err = p.recoveryPoint(ctx, ev, d)
+	case *eventbridge.BackupVaultStateChange:
+		e, err = p.vault(ctx, ev, d)
+	default:
+		return handler.Outcome{}, handler.Unprocessable(fmt.Sprintf("%s event with a %T detail", ev.Kind, ev.Detail), nil)
+	}
+	if err != nil {
+		return handler.Outcome{Decision: e.decision, Attrs: e.attrs}, err
+	}
+	out := handler.Outcome{Decision: e.decision, Findings: len(e.findings), Attrs: e.attrs}
+	if len(e.findings) == 0 {
+		return out, nil
+	}
+	var failing []string
+	for i := range e.findings {
+		f := &e.findings[i]
+		// S3 ARNs carry no account or region; the event does.
+		if f.Account == "" {
+			f.Account = ev.Envelope.AccountID
+		}
+		if f.Region == "" {
+			f.Region = ev.Envelope.Region
+		}
+		if f.Status.Bad() {
+			failing = append(failing, f.Check)
+		}
+	}
+	out.Failing = len(failing)
+	res, err := p.notifier.Report(ctx, notify.Message{
+		Kind: notify.KindFindings, Function: p.function, EventType: ev.Envelope.DetailType, EventID: ev.Envelope.ID,
+		Account: ev.Envelope.AccountID, Region: ev.Envelope.Region, Time: ev.Envelope.Time, Findings: e.findings,
+	})
+	out.Notified = len(res.Sent)
+	if err != nil {
+		return out, fmt.Errorf("report findings: %w", err)
+	}
+	if len(failing) > 0 {
+		out.Decision += "; failing: " + strings.Join(failing, ", ")
+	}
+	return out, nil
+}
+
+// unprocessable marks an event whose shape no retry can fix.
+func unprocessable(ev eventbridge.Event, format string, args ...any) error {
+	return handler.Unprocessable(fmt.Sprintf("%s: %s", ev.Kind.DetailType, fmt.Sprintf(format, args...)), nil)
+}
+
+// fetch runs one event's reads at once: they do not depend on each other,
+// and in Lambda each is a network round trip.
+func fetch(reads ...func()) {
+	var wg sync.WaitGroup
+	for _, r := range reads {
+		if r != nil {
+			wg.Go(r)
+		}
+	}
+	wg.Wait()
+}
+
+// retryable joins the errors a retry of the event could fix; refusals
+// (IsDenied) are not among them: their checks answer ERROR instead.
+func retryable(errs ...error) error {
+	var out []error
+	for _, err := range errs {
+		if err != nil && !IsDenied(err) {
+			out = append(out, err)
+		}
+	}
+	return errors.Join(out...)
+}
+
+// vaultARNFor names a vault from its name when an event gives no ARN, in
+// the partition of another ARN of the event (like) or of the region.
+func vaultARNFor(like, region, account, name string) string {
+	partition := "aws"
+	switch a, err := arn.Parse(like); {
+	case err == nil:
+		partition = a.Partition
+	case strings.HasPrefix(region, "cn-"):
+		partition = "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		partition = "aws-us-gov"
+	}
+	return arn.ARN{Partition: partition, Service: "backup", Region: region, AccountID: account, Resource: "backup-vault:" + name}.String()
+}
+
+func (p *Processor) backupJob(ctx context.Context, ev eventbridge.Event, d *eventbridge.BackupJobStateChange) (evaluation, error) {
+	e := evaluation{attrs: []slog.Attr{slog.String("backup_job", d.BackupJobID), slog.String("resource", d.ResourceARN)}}
+	job := JobState{ID: d.BackupJobID, State: string(d.State), StatusMessage: d.StatusMessage, ResourceARN: d.ResourceARN,
+		ResourceType: d.ResourceType, VaultARN: d.BackupVaultARN, IAMRoleARN: d.IAMRoleARN}
+	if job.VaultARN == "" && d.BackupVaultName != "" {
+		job.VaultARN = vaultARNFor(d.ResourceARN, ev.Envelope.Region, ev.Envelope.AccountID, d.BackupVaultName)
+	}
+	jobFinding, ended := BackupJobFailed(job)
+	if !ended {
+		e.decision = fmt.Sprintf("no-op: backup job %s is %s", d.BackupJobID, d.State)
+		return e, nil
+	}
+	if d.ResourceARN == "" {
+		return e, unprocessable(ev, "backup job %s %s names no resourceArn", d.BackupJobID, d.State)
+	}
+	if d.State != eventbridge.BackupJobCompleted {
+		e.findings = []notify.Finding{jobFinding}
+		e.decision = fmt.Sprintf("backup job %s %s", d.BackupJobID, d.State)
+		return e, nil
+	}
+	if RegionOf(d.RecoveryPointARN) == "" || VaultNameOf(job.VaultARN) == "" {
+		return e, unprocessable(ev, "completed backup job %s without a recovery point ARN and a vault (got %q, %q)", d.BackupJobID, d.RecoveryPointARN, job.VaultARN)
+	}
+
+	// Observe.
+	var (
+		vault             VaultState
+		rp                RecoveryPointState
+		plan              PlanState
+		pitr              PITRState
+		vErr, rErr, pErr  error
+		tErr              error
+		continuous        = IsContinuousRecoveryPoint(d.RecoveryPointARN)
+		kind              = PITRKindOf(d.ResourceARN, d.ResourceType)
+		pitrFromRecovery  = kind == PITRS3 && continuous
+		planID            = d.CreatedBy.BackupPlanID
+		region            = RegionOf(d.RecoveryPointARN)
+		readPlan, readRes func()
+	)
+	if planID != "" {
+		readPlan = func() { plan, pErr = p.observe.Plan(ctx, region, planID) }
+	}
+	if !pitrFromRecovery {
+		readRes = func() { pitr, tErr = p.observe.PITR(ctx, d.ResourceARN, d.ResourceType, region) }
+	}
+	fetch(
+		func() { vault, vErr = p.observe.Vault(ctx, job.VaultARN) },
+		func() { rp, rErr = p.observe.RecoveryPoint(ctx, VaultNameOf(job.VaultARN), d.RecoveryPointARN) },
+		readPlan, readRes,
+	)
+	if err := retryable(vErr, rErr, pErr, tErr); err != nil {
+		return e, err
+	}
+
+	// Decide.
+	now := p.now()
+	fs := []notify.Finding{jobFinding}
+	if vErr != nil {
+		for _, c := range []string{CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention} {
+			fs = append(fs, Unanswered(c, job.VaultARN, TypeBackupVault, vErr))
+		}
+	} else {
+		fs = append(fs, VaultChecks(vault, p.policy.VaultLock, now)...)
+	}
+	if rErr != nil {
+		fs = append(fs,
+			Unanswered(CheckRecoveryPointRetention, d.RecoveryPointARN, TypeRecoveryPoint, rErr),
+			Unanswered(CheckRecoveryPointEncrypted, d.RecoveryPointARN, TypeRecoveryPoint, rErr))
+	} else {
+		var lock *VaultState
+		if vErr == nil {
+			lock = &vault
+		}
+		fs = append(fs, RecoveryPointRetention(rp, lock, p.policy), RecoveryPointEncrypted(rp))
+	}
+	if pitrFromRecovery {
+		pitr = PITRState{ResourceARN: d.ResourceARN, ResourceType: ResourceType(d.ResourceType, d.ResourceARN), Kind: kind}
+		tErr = rErr
+		if rErr == nil {
+			pitr = PITRFromContinuousRecoveryPoint(pitr, rp)
+		}
+	}
+	if tErr != nil {
+		rt := ResourceType(d.ResourceType, d.ResourceARN)
+		for _, c := range []string{CheckPITREnabled, CheckPITRWindow, CheckPITRFreshness} {
+			fs = append(fs, Unanswered(c, d.ResourceARN, rt, tErr))
+		}
+	} else {
+		fs = append(fs, PITRChecks(pitr, p.policy.PITR, now)...)
+	}
+	if planID == "" {
+		e.decision = fmt.Sprintf("backup job %s COMPLETED (on demand: no plan rule to check for copies)", d.BackupJobID)
+		e.findings = fs
+		return e, nil
+	}
+	planARN := d.CreatedBy.BackupPlanARN
+	if pErr != nil {
+		fs = append(fs, Unanswered(CheckCrossRegionCopyConfigured, orPlaceholder(planARN, planID), TypeBackupPlan, pErr))
+		e.findings = fs
+		e.decision = fmt.Sprintf("backup job %s COMPLETED; plan %s unreadable, no copy expected", d.BackupJobID, planID)
+		return e, nil
+	}
+	if plan.ARN == "" {
+		plan.ARN = planARN
+	}
+	fs = append(fs, CrossRegionCopyConfigured(plan, p.policy.CrossRegion))
+
+	// Act: remember the copies this backup should lead to.
+	rule, ruleFound := plan.Rule(d.CreatedBy.BackupRuleID)
+	var expected []string
+	if ruleFound && !continuous {
+		completed := d.CompletionDate
+		if completed.IsZero() {
+			completed = ev.Envelope.Time
+		}
+		for _, c := range rule.DRCopies(region, p.policy.CrossRegion) {
+			rec, err := p.store.ExpectCopy(ctx, state.ExpectedCopy{
+				SourceRecoveryPointARN: d.RecoveryPointARN, DestinationVaultARN: c.DestinationVaultARN,
+				ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID,
+				Deadline: completed.Add(p.policy.CrossRegion.CopyDeadline.Duration),
+			})
+			if err != nil {
+				return e, err
+			}
+			fs = append(fs, CrossRegionCopyCompleted(rec, now))
+			expected = append(expected, fmt.Sprintf("%s by %s", RegionOf(c.DestinationVaultARN), stamp(&rec.Deadline)))
+		}
+	}
+	e.findings = fs
+	e.decision = fmt.Sprintf("backup job %s COMPLETED", d.BackupJobID)
+	switch {
+	case len(expected) > 0:
+		e.decision += "; copy expected to " + strings.Join(expected, ", ")
+	case !ruleFound:
+		e.decision += fmt.Sprintf("; rule %s is no longer in plan %s, no copy expected", d.CreatedBy.BackupRuleID, planID)
+	case continuous:
+		e.decision += "; continuous backup: copies are snapshots AWS Backup takes on the rule's schedule, not tracked"
+	}
+	return e, nil
+}
+
+func (p *Processor) copyJob(ctx context.Context, ev eventbridge.Event, d *eventbridge.CopyJobStateChange) (evaluation, error) {
+	e := evaluation{attrs: []slog.Attr{slog.String("copy_job", d.CopyJobID), slog.String("resource", d.ResourceARN)}}
+	srcRegion := d.SourceRegion()
+	if srcRegion == "" {
+		srcRegion = RegionOf(d.SourceRecoveryPointARN)
+	}
+	job := JobState{ID: d.CopyJobID, State: string(d.State), StatusMessage: d.StatusMessage, ResourceARN: d.ResourceARN,
+		ResourceType: d.ResourceType, VaultARN: d.DestinationBackupVaultARN, SourceVaultARN: d.SourceBackupVaultARN,
+		SourceRecoveryPointARN: d.SourceRecoveryPointARN, IAMRoleARN: d.IAMRoleARN}
+	jobFinding, ended := CopyJobFailed(job)
+	if !ended {
+		e.decision = fmt.Sprintf("no-op: copy job %s is %s", d.CopyJobID, d.State)
+		return e, nil
+	}
+	destRegion := d.DestinationRegion()
+	if d.ResourceARN == "" || d.SourceRecoveryPointARN == "" || destRegion == "" || VaultNameOf(d.DestinationBackupVaultARN) == "" || srcRegion == "" {
+		return e, unprocessable(ev, "copy job %s %s without a resource, a source recovery point, a source region and a destination vault ARN", d.CopyJobID, d.State)
+	}
+	fs := []notify.Finding{jobFinding}
+	e.decision = fmt.Sprintf("copy job %s %s to %s", d.CopyJobID, d.State, destRegion)
+
+	// Act first: closing the expected copy is what the sweep relies on,
+	// and it is idempotent.
+	if CountsAsDR(srcRegion, d.DestinationBackupVaultARN, p.policy.CrossRegion) {
+		status := state.CopyFailed
+		if d.State == eventbridge.CopyJobCompleted {
+			status = state.CopyCompleted
+		}
+		prev, changed, err := p.store.CloseCopy(ctx, d.SourceRecoveryPointARN, d.DestinationBackupVaultARN, status, d.CopyJobID, d.DestinationRecoveryPointARN)
+		if err != nil {
+			return e, err
+		}
+		fs = append(fs, CrossRegionCopyCompleted(state.ExpectedCopy{
+			SourceRecoveryPointARN: d.SourceRecoveryPointARN, DestinationVaultARN: d.DestinationBackupVaultARN,
+			ResourceARN: d.ResourceARN, Status: status, CopyJobID: d.CopyJobID,
+			DestinationRecoveryPoint: d.DestinationRecoveryPointARN, Deadline: prev.Deadline,
+		}, p.now()))
+		if !changed && prev.Status != "" {
+			e.decision += fmt.Sprintf(" (expected copy already %s)", prev.Status)
+		}
+	} else {
+		e.decision += " (not a DR copy: same region or not a policy DR region)"
+	}
+	if d.State != eventbridge.CopyJobCompleted {
+		e.findings = fs
+		return e, nil
+	}
+
+	// The copy landed: check where, with clients for the destination region.
+	var (
+		vault      VaultState
+		rp         RecoveryPointState
+		vErr, rErr error
+		readRP     func()
+	)
+	if d.DestinationRecoveryPointARN != "" {
+		readRP = func() {
+			rp, rErr = p.observe.RecoveryPoint(ctx, VaultNameOf(d.DestinationBackupVaultARN), d.DestinationRecoveryPointARN)
+		}
+	}
+	fetch(func() { vault, vErr = p.observe.Vault(ctx, d.DestinationBackupVaultARN) }, readRP)
+	if err := retryable(vErr, rErr); err != nil {
+		return e, err
+	}
+	if vErr != nil {
+		fs = append(fs, Unanswered(CheckDestinationVaultLocked, d.DestinationBackupVaultARN, TypeBackupVault, vErr))
+	} else {
+		fs = append(fs, DestinationVaultLocked(vault, p.policy.VaultLock, p.now()))
+	}
+	switch {
+	case readRP == nil:
+		e.decision += "; the event names no destination recovery point"
+	case rErr != nil:
+		fs = append(fs, Unanswered(CheckDestinationRetention, d.DestinationRecoveryPointARN, TypeRecoveryPoint, rErr))
+	default:
+		var lock *VaultState
+		if vErr == nil {
+			lock = &vault
+		}
+		fs = append(fs, DestinationRetention(rp, lock, p.policy))
+	}
+	e.findings = fs
+	return e, nil
+}
+
+func (p *Processor) recoveryPoint(ctx context.Context, ev eventbridge.Event, d *eventbridge.RecoveryPointStateChange) (evaluation, error) {
+	e := evaluation{attrs: []slog.Attr{slog.String("recovery_point", d.RecoveryPointARN), slog.String("resource", d.ResourceARN)}}
+	rp := RecoveryPointState{
+		ARN: d.RecoveryPointARN, VaultARN: d.BackupVaultARN, VaultName: d.BackupVaultName,
+		ResourceARN: d.ResourceARN, ResourceType: d.ResourceType, Status: string(d.Status), StatusMessage: d.StatusMessage,
+		IsEncrypted: d.IsEncrypted, PlanID: d.CreatedBy.BackupPlanID, RuleID: d.CreatedBy.BackupRuleID,
+	}
+	if n := d.Lifecycle.DeleteAfterDays; n > 0 {
+		rp.DeleteAfterDays = &n
+	}
+	if !d.DeleteAt.IsZero() {
+		at := d.DeleteAt
+		rp.DeleteAt = &at
+	}
+	region := RegionOf(rp.ARN)
+	if region == "" {
+		return e, unprocessable(ev, "recovery point %q is not an ARN", rp.ARN)
+	}
+	if rp.VaultARN == "" && rp.VaultName != "" {
+		rp.VaultARN = vaultARNFor(rp.ARN, region, ev.Envelope.AccountID, rp.VaultName)
+	}
+	if rp.VaultName == "" {
+		rp.VaultName = VaultNameOf(rp.VaultARN)
+	}
+
+	switch d.Status {
+	case eventbridge.RecoveryPointStopped:
+		e.findings = []notify.Finding{ContinuousBackupStopped(rp)}
+		e.decision = "recovery point STOPPED"
+		return e, nil
+	case eventbridge.RecoveryPointCompleted, eventbridge.RecoveryPointAvailable, eventbridge.RecoveryPointPartial:
+	default:
+		e.decision = fmt.Sprintf("no-op: recovery point is %s", d.Status)
+		return e, nil
+	}
+	if rp.VaultName == "" {
+		return e, unprocessable(ev, "recovery point %s %s names no vault", rp.ARN, d.Status)
+	}
+
+	// The event carries the lifecycle and encryption; only the vault's
+	// lock bounds need a read.
+	vault, vErr := p.observe.Vault(ctx, rp.VaultARN)
+	if err := retryable(vErr); err != nil {
+		return e, err
+	}
+	var lock *VaultState
+	if vErr == nil {
+		lock = &vault
+	}
+	fs := []notify.Finding{RecoveryPointRetention(rp, lock, p.policy), RecoveryPointEncrypted(rp)}
+	if rp.Continuous() && PITRKindOf(rp.ResourceARN, rp.ResourceType) == PITRS3 {
+		s := PITRState{ResourceARN: rp.ResourceARN, ResourceType: ResourceType(rp.ResourceType, rp.ResourceARN), Kind: PITRS3}
+		fs = append(fs, PITRChecks(PITRFromContinuousRecoveryPoint(s, rp), p.policy.PITR, p.now())...)
+	}
+	e.findings = fs
+	e.decision = fmt.Sprintf("recovery point %s", d.Status)
+	return e, nil
+}
+
+func (p *Processor) vault(ctx context.Context, ev eventbridge.Event, d *eventbridge.BackupVaultStateChange) (evaluation, error) {
+	arn := d.BackupVaultARN
+	if arn == "" {
+		arn = vaultARNFor("", ev.Envelope.Region, ev.Envelope.AccountID, d.BackupVaultName)
+	}
+	e := evaluation{attrs: []slog.Attr{slog.String("vault", arn)}}
+	if VaultNameOf(arn) == "" {
+		return e, unprocessable(ev, "vault %q is not a backup vault ARN", arn)
+	}
+	switch d.State {
+	case eventbridge.VaultDeleted:
+		e.findings = []notify.Finding{VaultDeleted(arn)}
+		e.decision = "vault DELETED"
+		return e, nil
+	case eventbridge.VaultCreated, eventbridge.VaultModified:
+	default:
+		e.decision = fmt.Sprintf("no-op: vault is %s", d.State)
+		return e, nil
+	}
+	v, err := p.observe.Vault(ctx, arn)
+	switch {
+	case IsDenied(err):
+		for _, c := range []string{CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention} {
+			e.findings = append(e.findings, Unanswered(c, arn, TypeBackupVault, err))
+		}
+	case err != nil:
+		return e, err
+	default:
+		e.findings = VaultChecks(v, p.policy.VaultLock, p.now())
+	}
+	e.decision = fmt.Sprintf("vault %s", d.State)
+	return e, nil
+}
