@@ -129,7 +129,8 @@ func CrossRegionCopyCompleted(c state.ExpectedCopy, now time.Time) notify.Findin
 		}
 		return finding(CheckCrossRegionCopyCompleted, notify.StatusFail, c.SourceRecoveryPointARN, TypeRecoveryPoint,
 			"copy to "+dest+" failed", obs, fix)
-	case c.Status == state.CopyOverdue || !now.Before(c.Deadline) && !c.Deadline.IsZero():
+	// Due by the deadline, inclusive, as state.OverdueCopies reads it.
+	case c.Status == state.CopyOverdue || !c.Deadline.IsZero() && now.After(c.Deadline):
 		return finding(CheckCrossRegionCopyCompleted, notify.StatusFail, c.SourceRecoveryPointARN, TypeRecoveryPoint,
 			fmt.Sprintf("copy to %s never completed (due %s)", dest, stamp(&c.Deadline)), obs,
 			fmt.Sprintf("check the copy jobs: aws backup list-copy-jobs --by-resource-arn %s --region %s; then copy by hand: %s", c.ResourceARN, src, retry))
