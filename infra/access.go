@@ -114,7 +114,9 @@ var access = map[string][]grant{
 				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
 				arns: []string{"backup:*:{account}:backup-plan:*"}},
-			// DescribeBackupJob, DescribeCopyJob and ListCopyJobs have no
+			// DescribeBackupJob, DescribeCopyJob, ListCopyJobs and
+			// ListRecoveryPointsByResource (shared/compliance finds an S3
+			// bucket's continuous recovery point with it) have no
 			// resource-level permissions. DescribeRecoveryPoint does, but a
 			// recovery point's ARN is the underlying service's snapshot ARN
 			// for several resource types (EBS, RDS, ...), which no single
@@ -123,6 +125,7 @@ var access = map[string][]grant{
 				"backup:DescribeBackupJob",
 				"backup:DescribeCopyJob",
 				"backup:ListCopyJobs",
+				"backup:ListRecoveryPointsByResource",
 				"backup:DescribeRecoveryPoint",
 			}, scope: anyResource},
 			{actions: []string{
