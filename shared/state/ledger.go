@@ -136,8 +136,8 @@ func (s *Store) HoldEvacuation(ctx context.Context, group, az, signal string) (b
 // already gone is not an error: a retried restore clears it once.
 func (s *Store) ClearEvacuation(ctx context.Context, e Evacuation) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 key(evacPK(e.Group), e.AZ),
+		TableName: aws.String(s.table),
+		Key:       key(evacPK(e.Group), e.AZ),
 		// The creation time tells this record from a later evacuation of the
 		// same group and AZ that happens to have the same version.
 		ConditionExpression: aws.String("attribute_not_exists(pk) OR (version = :v AND createdAt = :c)"),
