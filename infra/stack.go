@@ -102,7 +102,7 @@ func newStateTable(stack awscdk.Stack) awsdynamodb.Table {
 		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
 		SortKey:      &awsdynamodb.Attribute{Name: jsii.String("sk"), Type: awsdynamodb.AttributeType_STRING},
 		// Traffic follows incidents and backup windows: on-demand costs
-		// nothing when idle and never throttles a burst.
+		// nothing when idle and absorbs the bursts.
 		BillingMode: awsdynamodb.BillingMode_PAY_PER_REQUEST,
 		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 			PointInTimeRecoveryEnabled: jsii.Bool(true),
