@@ -58,7 +58,9 @@ func TestAutoScalingValidationErrors(t *testing.T) {
 			"ValidationError", "Desired capacity:0 must be between"},
 		{"create: max below min", create(func(in *autoscaling.CreateAutoScalingGroupInput) { in.MinSize, in.DesiredCapacity = aws.Int32(5), nil }),
 			"ValidationError", "Max bound, 4, must be greater than or equal to min bound, 5"},
-		{"create: unknown subnet", create(func(in *autoscaling.CreateAutoScalingGroupInput) { in.VPCZoneIdentifier = aws.String("subnet-0000000000000dead") }),
+		{"create: unknown subnet", create(func(in *autoscaling.CreateAutoScalingGroupInput) {
+			in.VPCZoneIdentifier = aws.String("subnet-0000000000000dead")
+		}),
 			"ValidationError", "subnet-0000000000000dead"},
 		{"create: no subnet", create(func(in *autoscaling.CreateAutoScalingGroupInput) { in.VPCZoneIdentifier = nil }),
 			"ValidationError", "At least one Availability Zone or VPC Subnet is required"},
