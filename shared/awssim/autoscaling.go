@@ -703,13 +703,14 @@ func (g *asgGroup) describe(r *Region, accountID string, withInstances bool) ast
 	if g.usesVPC {
 		out.VPCZoneIdentifier = aws.String(strings.Join(g.subnets, ","))
 	}
-	for _, az := range g.enabledAZs(r) {
-		out.AvailabilityZones = append(out.AvailabilityZones, az.name)
-		if a, ok := r.az(az.name); ok {
-			out.AvailabilityZoneIds = append(out.AvailabilityZoneIds, a.ID)
+	for _, az := range r.AZs { // sorted by name; ids in the same order
+		for _, e := range g.enabledAZs(r) {
+			if e.name == az.Name {
+				out.AvailabilityZones = append(out.AvailabilityZones, az.Name)
+				out.AvailabilityZoneIds = append(out.AvailabilityZoneIds, az.ID)
+			}
 		}
 	}
-	sort.Strings(out.AvailabilityZones)
 	for _, p := range sortedKeys(g.suspended) {
 		out.SuspendedProcesses = append(out.SuspendedProcesses, astypes.SuspendedProcess{ProcessName: aws.String(p), SuspensionReason: aws.String(g.suspended[p])})
 	}

@@ -66,13 +66,20 @@ func (s *Sim) registerSQS() {
 }
 
 // reconcile drops messages older than their queue's retention period.
-// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+// Queues also expire messages whenever they are read, so retention holds
+// whether or not the sim's tick reaches this.
 func (x *sqsState) reconcile() {
 	for _, q := range x.queues {
-		q.messages = slices.DeleteFunc(q.messages, func(m *sqsMessage) bool {
-			return x.s.now.Sub(m.sent) >= q.retention
-		})
+		q.expire(x.s.now)
 	}
+}
+
+// expire drops the messages older than the retention period.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+func (q *sqsQueue) expire(now time.Time) {
+	q.messages = slices.DeleteFunc(q.messages, func(m *sqsMessage) bool {
+		return now.Sub(m.sent) >= q.retention
+	})
 }
 
 func (x *sqsState) busy() bool { return false }
@@ -389,6 +396,7 @@ func (x *sqsState) receiveMessage(r *Region, in *sqs.ReceiveMessageInput) (*sqs.
 	}
 
 	now := x.s.now
+	q.expire(now)
 	out := &sqs.ReceiveMessageOutput{Messages: []sqstypes.Message{}}
 	// The sim answers a long poll at once with what is visible: its clock
 	// only moves when told to.
@@ -507,6 +515,7 @@ func (s *Sim) QueueMessages(queueURL string) []QueueMessage {
 	if q == nil {
 		return nil
 	}
+	q.expire(s.now)
 	out := []QueueMessage{}
 	for _, m := range q.messages {
 		qm := QueueMessage{MessageID: m.id, Body: m.body, SentAt: m.sent, ReceiveCount: m.receives, VisibleAt: m.visibleAt}

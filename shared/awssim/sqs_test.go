@@ -264,3 +264,33 @@ func TestSQSErrors(t *testing.T) {
 		t.Errorf("MaxNumberOfMessages 11: got %v", err)
 	}
 }
+
+func TestSQSDelayAndRetentionRunOnSimClock(t *testing.T) {
+	sim := awssim.New()
+	client := sqs.NewFromConfig(sim.Config(region))
+	url := newQueue(t, client, "q", map[string]string{"MessageRetentionPeriod": "120", "DelaySeconds": "30"})
+	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("late")}); err != nil {
+		t.Fatal(err)
+	}
+	received := func() int {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.Messages)
+	}
+	if n := received(); n != 0 {
+		t.Errorf("%d messages received inside the queue's 30 s delay", n)
+	}
+	sim.Advance(30 * time.Second)
+	if n := received(); n != 1 {
+		t.Errorf("%d messages received after the delay, want 1", n)
+	}
+	sim.Advance(90 * time.Second)
+	if n := received(); n != 0 {
+		t.Errorf("%d messages received past the 120 s retention period", n)
+	}
+	if n := len(sim.QueueMessages(url)); n != 0 {
+		t.Errorf("%d messages kept past the retention period", n)
+	}
+}
