@@ -60,12 +60,10 @@ fuzz:
 	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
 
-# npm ships Go files in aws-cdk's init templates ("%name%.template.go") that
-# break `go list ./...`; a go.mod makes the folder a module of its own, which
-# ./... patterns skip.
+# npm ships Go files in aws-cdk's init templates ("%name%.template.go");
+# go.mod's ignore directive keeps ./... out of infra/node_modules.
 infra/node_modules: infra/package.json infra/package-lock.json
 	cd infra && npm ci --no-audit --no-fund --loglevel=error
-	@printf 'module ignored/node_modules\n' > $@/go.mod
 	@touch $@
 
 ## synth: CloudFormation templates for every configured region into cdk.out/,

@@ -206,11 +206,6 @@ func parsePolicy(doc json.RawMessage, errs *problems) (config.Policy, string) {
 		errs.add("policy", "%v", err)
 		return config.Policy{}, ""
 	}
-	// config.ParsePolicy rejects "drRegions": null, which Policy.JSON
-	// writes for an unset list; an empty list means the same.
-	if policy.CrossRegion.DRRegions == nil {
-		policy.CrossRegion.DRRegions = []string{}
-	}
 	canonical, err := policy.JSON()
 	if err != nil {
 		errs.add("policy", "%v", err)

@@ -186,6 +186,20 @@ func TestUnknownKeysAndBadValuesReportedTogether(t *testing.T) {
 	}
 }
 
+func TestDefaultPolicyJSONLoadsBack(t *testing.T) {
+	doc, err := config.DefaultPolicy().JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := config.ParsePolicy([]byte(doc))
+	if err != nil {
+		t.Fatalf("the default policy's canonical JSON does not load back: %v\n%s", err, doc)
+	}
+	if diff := cmp.Diff(config.DefaultPolicy(), back, cmp.AllowUnexported(config.Duration{})); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
 func TestPolicyJSONRoundTrips(t *testing.T) {
 	p := config.DefaultPolicy()
 	p.DryRun = true

@@ -178,6 +178,9 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 			checkShape(obj[k], ft, sub, errs)
 		}
 	case reflect.Slice:
+		if v == nil {
+			return // null is an empty list, as encoding/json writes a nil slice
+		}
 		arr, ok := v.([]any)
 		if !ok {
 			errs.add(where, "must be an array, not %s", jsonKind(v))
