@@ -172,6 +172,36 @@ func TestUnhealthyInstanceIsReplacedAfterTheGracePeriod(t *testing.T) {
 	}
 }
 
+// With the balanced-best-effort default a failing AZ's share goes to the
+// others; with balanced-only it waits for that AZ.
+func TestCapacityDistributionStrategies(t *testing.T) {
+	for _, tc := range []struct {
+		strategy astypes.CapacityDistributionStrategy
+		want     map[string]int
+	}{
+		{astypes.CapacityDistributionStrategyBalancedBestEffort, counts(0, 3, 3)},
+		{astypes.CapacityDistributionStrategyBalancedOnly, counts(0, 2, 2)},
+	} {
+		t.Run(string(tc.strategy), func(t *testing.T) {
+			sim := awssim.New()
+			client := autoscaling.NewFromConfig(sim.Config(region))
+			sim.ImpairAZ(region, azA)
+			in := groupInput(sim, "web", 6, 6, 6, azA, azB, azC)
+			in.AvailabilityZoneDistribution = &astypes.AvailabilityZoneDistribution{CapacityDistributionStrategy: tc.strategy}
+			if _, err := client.CreateAutoScalingGroup(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			sim.Advance(20 * time.Minute)
+			if diff := cmp.Diff(tc.want, sim.GroupAZCounts(region, "web")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if n := len(eventsOf(sim, "EC2 Instance Launch Unsuccessful")); n < 3 {
+				t.Errorf("%d launch failures: the group should keep trying %s", n, azA)
+			}
+		})
+	}
+}
+
 // A property over random operations: whatever a caller does, the group's
 // bounds hold, the API refuses exactly the requests that break them, and
 // once the account is healthy again the group settles on its desired

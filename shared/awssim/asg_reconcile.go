@@ -280,12 +280,6 @@ func (x *asgState) scaleOut(g *asgGroup) {
 			causeTime(x.s.now), from, g.desired)
 		if !x.launchInto(g, az, subnet, cause) {
 			tried[az] = true
-			if g.balancedOnly() {
-				// balanced-only keeps trying the AZ that should get the
-				// instance rather than launching elsewhere.
-				// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html
-				return
-			}
 			continue
 		}
 		counts[az]++
@@ -626,10 +620,15 @@ func (g *asgGroup) projectAfter(r *Region, excess int) (map[string]int, int) {
 
 // pickLaunchAZ chooses where the next instance goes: the enabled AZ with
 // the fewest instances among those not tried this tick and not backing off
-// after a failed launch.
+// after a failed launch. With the balanced-only strategy no AZ takes more
+// than its even share of desired capacity (rounded up), so the share of an
+// AZ whose launches fail is not given away: "Auto Scaling will continue to
+// attempt to launch instances in the Availability Zone" instead.
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html
 func (g *asgGroup) pickLaunchAZ(r *Region, counts map[string]int, tried map[string]bool, now time.Time) (string, string, bool) {
 	best, subnet, ok := "", "", false
-	for _, a := range g.enabledAZs(r) {
+	enabled := g.enabledAZs(r)
+	for _, a := range enabled {
 		if tried[a.name] {
 			continue
 		}
@@ -639,6 +638,9 @@ func (g *asgGroup) pickLaunchAZ(r *Region, counts map[string]int, tried map[stri
 		if !ok || counts[a.name] < counts[best] {
 			best, subnet, ok = a.name, a.subnet, true
 		}
+	}
+	if ok && g.balancedOnly() && counts[best] >= (g.desired+len(enabled)-1)/len(enabled) {
+		return "", "", false
 	}
 	return best, subnet, ok
 }

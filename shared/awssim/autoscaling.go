@@ -69,17 +69,24 @@ type asgGroup struct {
 	subnets           []string // VPCZoneIdentifier, in the order given
 	usesVPC           bool     // false when created from AvailabilityZones only
 
-	healthCheckType  string
-	grace            time.Duration
-	cooldown         time.Duration
-	targetGroupARNs  []string
-	launchTemplate   *astypes.LaunchTemplateSpecification
-	launchConfig     string
-	mixed            *astypes.MixedInstancesPolicy
+	healthCheckType string
+	grace           time.Duration
+	cooldown        time.Duration
+	targetGroupARNs []string
+	launchTemplate  *astypes.LaunchTemplateSpecification
+	launchConfig    string
+	mixed           *astypes.MixedInstancesPolicy
+	// impairmentPolicy is kept and described but changes nothing: it acts
+	// during ARC zonal shifts, which the sim does not model.
 	impairmentPolicy *astypes.AvailabilityZoneImpairmentPolicy
-	azDistribution   *astypes.AvailabilityZoneDistribution
-	capacityRebal    bool
-	terminationPols  []string
+	// azDistribution's balanced-only strategy keeps a launch in the AZ
+	// that should get it instead of trying the others.
+	azDistribution *astypes.AvailabilityZoneDistribution
+	// capacityRebal (Spot capacity rebalancing) and terminationPols are
+	// kept and described; the sim launches On-Demand instances only and
+	// always applies the default termination policy.
+	capacityRebal   bool
+	terminationPols []string
 
 	tags      map[string]groupTag
 	suspended map[string]string // process → reason
