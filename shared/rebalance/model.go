@@ -49,9 +49,15 @@ type Instance struct {
 
 // Live reports whether the instance is, or is about to be, capacity:
 // anything not on its way out of the group.
+// Instances in standby or a warm pool are not capacity.
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
 func (i Instance) Live() bool {
-	return !strings.HasPrefix(i.Lifecycle, "Terminat") && !strings.HasPrefix(i.Lifecycle, "Detach") &&
-		!strings.HasPrefix(i.Lifecycle, "Standby") && !strings.HasPrefix(i.Lifecycle, "Warmed")
+	for _, gone := range []string{"Terminat", "Detach", "Warmed", "EnteringStandby", "Standby"} {
+		if strings.HasPrefix(i.Lifecycle, gone) {
+			return false
+		}
+	}
+	return true
 }
 
 // InService reports whether the instance serves traffic now.

@@ -87,6 +87,10 @@ type GroupPlan struct {
 	// (new evacuations); Clear those to delete once it is restored.
 	Record []state.Evacuation
 	Clear  []state.Evacuation
+	// Count are the evacuations to count against the breaker, also before
+	// the group is changed. They are keyed by their record, so an
+	// evacuation finished after a crash is counted once.
+	Count []state.BreakerEvacuation
 	// MaxSizeKept explains a restore that leaves MaxSize as it is.
 	MaxSizeKept string
 	// Imbalance is set when the group's AZ counts are uneven with
@@ -259,6 +263,7 @@ func (pl *planner) group(g Group) (GroupPlan, bool) {
 		return pl.outOfScope(gp, g, SkipExcluded)
 	}
 	gp.InScope = true
+	blocked := pl.plan.Breaker.Blocked
 
 	// Records of an older group that had the same name are not this
 	// group's: ignore them.
@@ -276,6 +281,10 @@ func (pl *planner) group(g Group) (GroupPlan, bool) {
 		pl.imbalance(&gp, g)
 	}
 	gp.Target.EvacuatedTag = tagValue(remaining)
+	if blocked {
+		// An open breaker stops every Auto Scaling write, the tag too.
+		gp.Target = gp.Current
+	}
 	keep := gp.Changes() || len(gp.Skips) > 0 || len(gp.Hold) > 0 || len(gp.Record) > 0 ||
 		len(gp.Clear) > 0 || gp.Imbalance != nil
 	return gp, keep
@@ -523,7 +532,11 @@ func (pl *planner) evacuate(gp *GroupPlan, g Group, records []state.Evacuation) 
 	if len(records) > 0 {
 		orig = records[0]
 	}
+	for _, az := range complete {
+		gp.Count = append(gp.Count, state.BreakerEvacuation{At: byAZ[az].CreatedAt, Group: g.Name, AZ: az})
+	}
 	for _, az := range fresh {
+		gp.Count = append(gp.Count, state.BreakerEvacuation{At: pl.in.Now, Group: g.Name, AZ: az})
 		gp.Record = append(gp.Record, state.Evacuation{
 			Group: g.Name, GroupARN: g.ARN, AZ: az,
 			RemovedSubnets:       removedIn(az),

@@ -147,6 +147,7 @@ func TestEvacuateTheSeedsGroup(t *testing.T) {
 			OriginalSubnets: []string{"subnet-a", "subnet-b", "subnet-c"}, OriginalMaxSize: 6, MaxSize: 8,
 			Holders: []string{healthKey}, EventID: "evt-1", CreatedAt: now,
 		}},
+		Count: []state.BreakerEvacuation{{At: now, Group: "web", AZ: azA}},
 	}
 	if diff := cmp.Diff(want, gp, cmpopts.IgnoreUnexported(state.Evacuation{})); diff != "" {
 		t.Errorf("plan (-want +got):\n%s", diff)

@@ -1,0 +1,276 @@
+package rebalance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/notify"
+)
+
+const groupType = "AWS::AutoScaling::AutoScalingGroup"
+
+// report notifies every action, skip, restore and breaker change of the
+// plan, in one message, and tells the boundary what happened. A failed
+// execution is reported too (its actions FAILED) before its error goes back
+// for a retry.
+func (p *Processor) report(ctx context.Context, env events.EventBridgeEvent, plan Plan, res result, execErr error) (handler.Outcome, error) {
+	actions := p.actions(plan, res)
+	out := handler.Outcome{
+		Decision: decision(plan, res),
+		Actions:  res.writes,
+		Attrs: []slog.Attr{
+			slog.String("signal", plan.Signal.Key),
+			slog.String("effect", string(plan.Signal.Effect)),
+			slog.String("azs", strings.Join(plan.Signal.AZs, ",")),
+			slog.Bool("dryRun", plan.DryRun),
+		},
+	}
+	if plan.DryRun {
+		for _, gp := range plan.Groups {
+			if gp.InScope {
+				out.Actions += plannedWrites(gp)
+			}
+		}
+	}
+	if len(actions) == 0 {
+		return out, execErr
+	}
+	r, err := p.notifier.Report(ctx, notify.Message{
+		Kind: notify.KindRemediation, Function: p.function, EventType: env.DetailType, EventID: env.ID,
+		Account: env.AccountID, Region: p.region, Time: p.now(), DryRun: plan.DryRun, Actions: actions,
+	})
+	out.Notified = len(r.Sent)
+	return out, errors.Join(execErr, err)
+}
+
+// unresolved reports a signal whose AZ is not known for sure, and does
+// nothing else.
+func (p *Processor) unresolved(ctx context.Context, env events.EventBridgeEvent, sig Signal, resource, resourceType, why string) (handler.Outcome, error) {
+	a := notify.Action{
+		Kind: notify.ActionUnresolved, Outcome: notify.OutcomeSkipped, Severity: notify.SeverityHigh,
+		Resource: resource, ResourceType: resourceType,
+		Summary: fmt.Sprintf("%s: could not tell which Availability Zone is impaired, so nothing was changed", sig.Title),
+		Reason:  why,
+		Details: map[string]string{"signal": sig.Key},
+	}
+	r, err := p.notifier.Report(ctx, notify.Message{
+		Kind: notify.KindRemediation, Function: p.function, EventType: env.DetailType, EventID: env.ID,
+		Account: env.AccountID, Region: p.region, Time: p.now(), DryRun: p.policy.DryRun, Actions: []notify.Action{a},
+	})
+	return handler.Outcome{
+		Decision: "AZ unresolved, nothing changed: " + why,
+		Notified: len(r.Sent),
+		Attrs:    []slog.Attr{slog.String("signal", sig.Key)},
+	}, err
+}
+
+func (p *Processor) actions(plan Plan, res result) []notify.Action {
+	var out []notify.Action
+	outcome := func(gp GroupPlan) notify.ActionOutcome {
+		gr := res.groups[gp.Group]
+		switch {
+		case plan.DryRun:
+			return notify.OutcomePlanned
+		case gr == nil || !gr.done:
+			return notify.OutcomeFailed
+		}
+		return notify.OutcomeDone
+	}
+	failure := func(gp GroupPlan) map[string]string {
+		if gr := res.groups[gp.Group]; gr != nil && gr.err != nil {
+			return map[string]string{"error": gr.err.Error()}
+		}
+		return nil
+	}
+	breakerRes := fmt.Sprintf("%s circuit breaker (%s)", p.function, p.region)
+	switch {
+	case plan.Breaker.Change == BreakerClose && (res.breakerClosed || plan.DryRun):
+		out = append(out, notify.Action{
+			Kind: notify.ActionBreakerClosed, Outcome: doneOrPlanned(plan.DryRun), Severity: notify.SeverityMedium,
+			Resource: breakerRes, ResourceType: "Selfheal::Rebalancer::Breaker",
+			Summary: "circuit breaker closed: its time is up, Auto Scaling writes resume",
+		})
+	case plan.Breaker.Change == BreakerOpen && (res.breakerOpened || plan.DryRun):
+		out = append(out, notify.Action{
+			Kind: notify.ActionBreakerOpen, Outcome: doneOrPlanned(plan.DryRun), Severity: notify.SeverityCritical,
+			Resource: breakerRes, ResourceType: "Selfheal::Rebalancer::Breaker",
+			Summary: fmt.Sprintf("circuit breaker opened: no Auto Scaling writes until %s, or until someone closes it by deleting "+
+				"the item pk=breaker, sk=state from the state table", plan.Breaker.Until.UTC().Format(time.RFC3339)),
+			Reason: plan.Breaker.Reason,
+		})
+	}
+	sig := plan.Signal
+	for _, gp := range plan.Groups {
+		base := notify.Action{Resource: gp.ARN, ResourceType: groupType}
+		if base.Resource == "" {
+			base.Resource = gp.Group
+		}
+		if len(gp.Restore) > 0 {
+			a := base
+			a.Kind, a.Outcome, a.Severity = notify.ActionRestore, outcome(gp), notify.SeverityMedium
+			a.AZ = strings.Join(gp.Restore, ",")
+			a.Summary = fmt.Sprintf("%s back into %s: %s", gp.Group, a.AZ, changes(gp))
+			a.Reason = "no signal holds the AZ impaired any more"
+			a.Details = merge(configDetails(gp), map[string]string{"signal": sig.Key}, failure(gp))
+			if gp.MaxSizeKept != "" {
+				a.Details["maxSizeKept"] = gp.MaxSizeKept
+			}
+			out = append(out, a)
+		}
+		if len(gp.Evacuate) > 0 {
+			a := base
+			a.Kind, a.Outcome, a.Severity = notify.ActionEvacuate, outcome(gp), notify.SeverityHigh
+			a.AZ = strings.Join(gp.Evacuate, ",")
+			a.Summary = fmt.Sprintf("%s out of %s: %s", gp.Group, a.AZ, changes(gp))
+			a.Reason = sig.Title
+			a.Details = merge(configDetails(gp), map[string]string{
+				"signal": sig.Key, "replacing": strconv.Itoa(gp.Moving),
+			}, failure(gp))
+			out = append(out, a)
+		}
+		if im := gp.Imbalance; im != nil {
+			a := base
+			a.Severity = notify.SeverityMedium
+			a.Details = map[string]string{"inServiceByAZ": countsText(im.Counts)}
+			if im.Resume {
+				a.Kind, a.Outcome = notify.ActionResumeBalance, outcome(gp)
+				a.Summary = fmt.Sprintf("%s: AZRebalance resumed so the group evens out (in service per AZ %s)", gp.Group, countsText(im.Counts))
+			} else {
+				a.Kind, a.Outcome = notify.ActionReport, notify.OutcomeSkipped
+				a.Summary = fmt.Sprintf("%s is uneven across AZs (in service %s) and AZRebalance is suspended by someone else", gp.Group, countsText(im.Counts))
+				a.Reason = "policy rebalance.imbalanceAction is \"report\": resume AZRebalance on the group to even it out"
+			}
+			out = append(out, a)
+		}
+		if len(gp.Evacuate) == 0 && len(gp.Restore) == 0 && gp.Imbalance == nil && gp.InScope && gp.Changes() {
+			a := base
+			a.Kind, a.Outcome, a.Severity = notify.ActionReport, outcome(gp), notify.SeverityInfo
+			a.Summary = fmt.Sprintf("%s: %s tag brought in line with the ledger (%q)", gp.Group, TagEvacuatedFrom, gp.Target.EvacuatedTag)
+			out = append(out, a)
+		}
+		for _, s := range gp.Skips {
+			a := base
+			a.Kind, a.Outcome, a.Severity = notify.ActionSkip, notify.OutcomeSkipped, skipSeverity[s.Reason]
+			a.AZ = strings.Join(s.AZs, ",")
+			a.Summary = fmt.Sprintf("%s: did not %s %s: %s", gp.Group, s.What, a.AZ, s.Reason)
+			a.Reason = s.Detail
+			a.Details = map[string]string{"signal": sig.Key, "reason": string(s.Reason)}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+var skipSeverity = map[SkipReason]notify.Severity{
+	SkipNotOptedIn:        notify.SeverityLow,
+	SkipExcluded:          notify.SeverityLow,
+	SkipAlreadyEvacuated:  notify.SeverityInfo,
+	SkipReAdded:           notify.SeverityMedium,
+	SkipSingleAZ:          notify.SeverityHigh,
+	SkipMinHealthyAZs:     notify.SeverityHigh,
+	SkipMaxEvacuatedAZs:   notify.SeverityHigh,
+	SkipRefreshInProgress: notify.SeverityHigh,
+	SkipBlastRadius:       notify.SeverityHigh,
+	SkipBreakerOpen:       notify.SeverityHigh,
+	SkipSubnetAZUnknown:   notify.SeverityHigh,
+}
+
+func doneOrPlanned(dryRun bool) notify.ActionOutcome {
+	if dryRun {
+		return notify.OutcomePlanned
+	}
+	return notify.OutcomeDone
+}
+
+// changes says in words what a group plan changes.
+func changes(gp GroupPlan) string {
+	var parts []string
+	if !slices.Equal(gp.Current.Subnets, gp.Target.Subnets) {
+		parts = append(parts, fmt.Sprintf("subnets %s → %s", strings.Join(gp.Current.Subnets, ","), strings.Join(gp.Target.Subnets, ",")))
+	}
+	if gp.Current.MaxSize != gp.Target.MaxSize {
+		parts = append(parts, fmt.Sprintf("MaxSize %d → %d", gp.Current.MaxSize, gp.Target.MaxSize))
+	}
+	if gp.Current.AZRebalanceSuspended && !gp.Target.AZRebalanceSuspended {
+		parts = append(parts, "AZRebalance resumed")
+	}
+	if len(parts) == 0 {
+		return "already as planned"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func configDetails(gp GroupPlan) map[string]string {
+	return map[string]string{
+		"subnetsBefore": strings.Join(gp.Current.Subnets, ","), "subnetsAfter": strings.Join(gp.Target.Subnets, ","),
+		"maxSizeBefore": strconv.Itoa(int(gp.Current.MaxSize)), "maxSizeAfter": strconv.Itoa(int(gp.Target.MaxSize)),
+	}
+}
+
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func countsText(counts map[string]int) string {
+	azs := make([]string, 0, len(counts))
+	for az := range counts {
+		azs = append(azs, az)
+	}
+	slices.Sort(azs)
+	parts := make([]string, len(azs))
+	for i, az := range azs {
+		parts[i] = fmt.Sprintf("%s=%d", az, counts[az])
+	}
+	return strings.Join(parts, " ")
+}
+
+// decision is the log line's one-sentence account of the plan.
+func decision(plan Plan, res result) string {
+	var parts []string
+	verb := func(done string) string {
+		if plan.DryRun {
+			return "would " + done
+		}
+		return done
+	}
+	var skips []string
+	for _, gp := range plan.Groups {
+		if len(gp.Evacuate) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s from %s", verb("evacuate"), gp.Group, strings.Join(gp.Evacuate, ",")))
+		}
+		if len(gp.Restore) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s to %s", verb("restore"), gp.Group, strings.Join(gp.Restore, ",")))
+		}
+		for _, s := range gp.Skips {
+			skips = append(skips, fmt.Sprintf("%s (%s)", gp.Group, s.Reason))
+		}
+	}
+	if len(skips) > 0 {
+		parts = append(parts, "skip "+strings.Join(skips, ", "))
+	}
+	switch {
+	case res.breakerOpened:
+		parts = append(parts, "breaker opened")
+	case res.breakerClosed:
+		parts = append(parts, "breaker closed")
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%s: nothing to do", plan.Signal.Title)
+	}
+	return plan.Signal.Title + ": " + strings.Join(parts, "; ")
+}
