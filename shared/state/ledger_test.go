@@ -1,0 +1,137 @@
+package state_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/selfheal/selfheal/shared/awssim"
+	"github.com/selfheal/selfheal/shared/awssim/simenv"
+	"github.com/selfheal/selfheal/shared/config"
+	"github.com/selfheal/selfheal/shared/state"
+)
+
+var ctx = context.Background()
+
+// newStore is a state table on a fresh simulated account, on its clock.
+func newStore(t *testing.T) (*state.Store, *awssim.Sim, *dynamodb.Client) {
+	t.Helper()
+	sim := awssim.New(awssim.WithSeed(7))
+	env, err := simenv.New(ctx, sim, "us-east-1", config.DefaultPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(sim.Config("us-east-1"))
+	return state.New(db, env.Config.TableName, sim.Now), sim, db
+}
+
+func evacuation(group, az, event string) state.Evacuation {
+	return state.Evacuation{
+		Group: group, GroupARN: "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/" + group,
+		AZ: az, RemovedSubnets: []string{"subnet-a"}, OriginalSubnets: []string{"subnet-a", "subnet-b", "subnet-c"},
+		OriginalMaxSize: 6, MaxSize: 8, Holders: []string{"health#e1"}, EventID: event,
+		CreatedAt: awssim.DefaultStart,
+	}
+}
+
+var ignoreVersion = cmpopts.IgnoreUnexported(state.Evacuation{})
+
+func TestRecordEvacuationKeepsTheOriginal(t *testing.T) {
+	s, sim, _ := newStore(t)
+	first := evacuation("web", "us-east-1a", "evt-1")
+	got, created, err := s.RecordEvacuation(ctx, first)
+	if err != nil || !created {
+		t.Fatalf("first record: created=%v err=%v", created, err)
+	}
+	if diff := cmp.Diff(first, got, ignoreVersion); diff != "" {
+		t.Errorf("recorded (-want +got):\n%s", diff)
+	}
+
+	// A retry, or another event, must never overwrite the original
+	// configuration: what is there is returned instead.
+	sim.Advance(time.Minute)
+	second := evacuation("web", "us-east-1a", "evt-2")
+	second.OriginalSubnets, second.OriginalMaxSize = []string{"subnet-b", "subnet-c"}, 8
+	got, created, err = s.RecordEvacuation(ctx, second)
+	if err != nil || created {
+		t.Fatalf("second record: created=%v err=%v, want the existing one", created, err)
+	}
+	if diff := cmp.Diff(first, got, ignoreVersion); diff != "" {
+		t.Errorf("existing record (-want +got):\n%s", diff)
+	}
+
+	other := evacuation("api", "us-east-1b", "evt-3")
+	if _, _, err := s.RecordEvacuation(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	b := evacuation("web", "us-east-1b", "evt-4")
+	if _, _, err := s.RecordEvacuation(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Evacuations(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]state.Evacuation{first, b}, list, ignoreVersion); diff != "" {
+		t.Errorf("web's evacuations, by AZ (-want +got):\n%s", diff)
+	}
+}
+
+func TestHoldEvacuation(t *testing.T) {
+	s, _, _ := newStore(t)
+	if _, _, err := s.RecordEvacuation(ctx, evacuation("web", "us-east-1a", "evt-1")); err != nil {
+		t.Fatal(err)
+	}
+	added, err := s.HoldEvacuation(ctx, "web", "us-east-1a", "alarm#a1")
+	if err != nil || !added {
+		t.Fatalf("hold: added=%v err=%v", added, err)
+	}
+	added, err = s.HoldEvacuation(ctx, "web", "us-east-1a", "alarm#a1")
+	if err != nil || added {
+		t.Errorf("hold again: added=%v err=%v, want no change", added, err)
+	}
+	list, err := s.Evacuations(ctx, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"alarm#a1", "health#e1"}, list[0].Holders); diff != "" {
+		t.Errorf("holders (-want +got):\n%s", diff)
+	}
+	if _, err := s.HoldEvacuation(ctx, "web", "us-east-1c", "alarm#a1"); !errors.Is(err, state.ErrConflict) {
+		t.Errorf("hold of a record that is gone: %v, want ErrConflict", err)
+	}
+}
+
+func TestClearEvacuation(t *testing.T) {
+	s, _, _ := newStore(t)
+	rec, _, err := s.RecordEvacuation(ctx, evacuation("web", "us-east-1a", "evt-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone holds it after we read it: our clear is stale.
+	if _, err := s.HoldEvacuation(ctx, "web", "us-east-1a", "alarm#a1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClearEvacuation(ctx, rec); !errors.Is(err, state.ErrConflict) {
+		t.Fatalf("clear of a changed record: %v, want ErrConflict", err)
+	}
+	list, _ := s.Evacuations(ctx, "web")
+	if len(list) != 1 {
+		t.Fatalf("record gone after a refused clear: %+v", list)
+	}
+	if err := s.ClearEvacuation(ctx, list[0]); err != nil {
+		t.Fatalf("clear: %v", err)
+	}
+	if list, _ := s.Evacuations(ctx, "web"); len(list) != 0 {
+		t.Errorf("record still there: %+v", list)
+	}
+	// A retried restore clears once and then finds nothing: not an error.
+	if err := s.ClearEvacuation(ctx, list[0]); err != nil {
+		t.Errorf("clear of a record already gone: %v", err)
+	}
+}
