@@ -541,7 +541,7 @@ func (b *backupState) jobAPI(j *backupJob) backuptypes.BackupJob {
 		ResourceType: aws.String(j.resourceType), ResourceName: aws.String(j.resourceName),
 		State: j.state, StatusMessage: nonEmpty(j.statusMessage), PercentDone: aws.String(j.percentDone()),
 		RecoveryPointArn: nonEmpty(j.rpArn), RecoveryPointLifecycle: cloneLifecycle(j.lifecycle), CreatedBy: j.creator,
-		BytesTransferred: aws.Int64(0), BackupType: aws.String(""),
+		BytesTransferred: aws.Int64(0),
 	}
 	if !j.started.IsZero() {
 		out.InitiationDate = aws.Time(j.started)
@@ -575,7 +575,7 @@ func (b *backupState) describeBackupJob(r *Region, in *backup.DescribeBackupJobI
 			IamRoleArn: a.IamRoleArn, InitiationDate: a.InitiationDate, IsEncrypted: a.IsEncrypted,
 			PercentDone: a.PercentDone, RecoveryPointArn: a.RecoveryPointArn, RecoveryPointLifecycle: a.RecoveryPointLifecycle,
 			ResourceArn: a.ResourceArn, ResourceName: a.ResourceName, ResourceType: a.ResourceType,
-			StartBy: a.StartBy, State: a.State, StatusMessage: a.StatusMessage, BackupType: a.BackupType,
+			StartBy: a.StartBy, State: a.State, StatusMessage: a.StatusMessage,
 		}, nil
 	}
 	return nil, backupErrNotFound("Backup job %s not found", id)

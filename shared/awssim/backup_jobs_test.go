@@ -34,7 +34,7 @@ type planFixture struct {
 	planArn, version   string
 }
 
-func newPlanFixture(t *testing.T, rule func(*backuptypes.BackupRuleInput)) planFixture {
+func newPlanFixture(t testing.TB, rule func(*backuptypes.BackupRuleInput)) planFixture {
 	t.Helper()
 	f := planFixture{backupFixture: newBackupFixture(t)}
 	ctx := context.Background()

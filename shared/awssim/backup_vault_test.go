@@ -29,7 +29,7 @@ type backupFixture struct {
 	tableArn   string
 }
 
-func newBackupFixture(t *testing.T) backupFixture {
+func newBackupFixture(t testing.TB) backupFixture {
 	t.Helper()
 	sim := awssim.New()
 	ctx := context.Background()
@@ -50,7 +50,7 @@ func newBackupFixture(t *testing.T) backupFixture {
 	}
 }
 
-func (f backupFixture) vault(t *testing.T, client *backup.Client, name string) string {
+func (f backupFixture) vault(t testing.TB, client *backup.Client, name string) string {
 	t.Helper()
 	out, err := client.CreateBackupVault(context.Background(), &backup.CreateBackupVaultInput{BackupVaultName: aws.String(name)})
 	if err != nil {
@@ -66,7 +66,7 @@ func (f backupFixture) lock(client *backup.Client, name string, min, max, change
 	return err
 }
 
-func (f backupFixture) describeVault(t *testing.T, client *backup.Client, name string) *backup.DescribeBackupVaultOutput {
+func (f backupFixture) describeVault(t testing.TB, client *backup.Client, name string) *backup.DescribeBackupVaultOutput {
 	t.Helper()
 	out, err := client.DescribeBackupVault(context.Background(), &backup.DescribeBackupVaultInput{BackupVaultName: aws.String(name)})
 	if err != nil {

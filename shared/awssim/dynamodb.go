@@ -45,6 +45,7 @@ type ddbTable struct {
 	deletionProtection    bool
 	tags                  map[string]string
 	records               map[string]*ddbRecord
+	ordered               []*ddbRecord // records in key order; nil when a key was added or removed
 
 	pitrEnabled bool
 	pitrSince   time.Time
@@ -168,6 +169,7 @@ func (d *dynamoState) reconcile() {
 		for k, r := range t.records {
 			if r.cur == nil && now.Sub(r.writtenAt) >= d.readLag {
 				delete(t.records, k)
+				t.ordered = nil
 			}
 		}
 	}

@@ -2,8 +2,10 @@ package awssim
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -221,6 +223,12 @@ func compareValues(a, b ddbtypes.AttributeValue) (int, bool) {
 		}
 	case *ddbtypes.AttributeValueMemberN:
 		if y, ok := b.(*ddbtypes.AttributeValueMemberN); ok {
+			// Most numbers are integers: compare them without big arithmetic.
+			if ix, err := strconv.ParseInt(x.Value, 10, 64); err == nil {
+				if iy, err := strconv.ParseInt(y.Value, 10, 64); err == nil {
+					return cmp.Compare(ix, iy), true
+				}
+			}
 			nx, err1 := parseDDBNumber(x.Value)
 			ny, err2 := parseDDBNumber(y.Value)
 			if err1 != nil || err2 != nil {

@@ -129,13 +129,17 @@ func (t *ddbTable) compareKeys(a, b ddbItem) int {
 	return 0
 }
 
+// sortedRecords returns the records in key order, sorting only after a key
+// was added or removed.
 func (t *ddbTable) sortedRecords() []*ddbRecord {
-	recs := make([]*ddbRecord, 0, len(t.records))
-	for _, r := range t.records {
-		recs = append(recs, r)
+	if t.ordered == nil {
+		t.ordered = make([]*ddbRecord, 0, len(t.records))
+		for _, r := range t.records {
+			t.ordered = append(t.ordered, r)
+		}
+		slices.SortFunc(t.ordered, func(a, b *ddbRecord) int { return t.compareKeys(a.key, b.key) })
 	}
-	slices.SortFunc(recs, func(a, b *ddbRecord) int { return t.compareKeys(a.key, b.key) })
-	return recs
+	return slices.Clone(t.ordered)
 }
 
 // visible is what a read sees of a record: the current item, or for an
@@ -156,6 +160,7 @@ func (d *dynamoState) write(t *ddbTable, key ddbItem, item ddbItem) {
 	if r == nil {
 		r = &ddbRecord{key: cloneItem(key)}
 		t.records[ks] = r
+		t.ordered = nil
 	}
 	r.prev, r.cur, r.writtenAt = r.cur, cloneItem(item), d.s.now
 }

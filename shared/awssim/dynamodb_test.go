@@ -26,7 +26,7 @@ type ddbFixture struct {
 
 // newDDBTable creates a table with partition key pk (S) and, when
 // sortType is set, sort key sk of that type.
-func newDDBTable(t *testing.T, sortType ddbtypes.ScalarAttributeType) ddbFixture {
+func newDDBTable(t testing.TB, sortType ddbtypes.ScalarAttributeType) ddbFixture {
 	t.Helper()
 	sim := awssim.New()
 	client := dynamodb.NewFromConfig(sim.Config("us-east-1"))

@@ -81,7 +81,7 @@ func (s *Sim) SetSupportPlan(p SupportPlan) {
 // RaiseAZIssue starts an account-specific operational issue of service
 // (e.g. "EC2") in one Availability Zone: it impairs the AZ as ImpairAZ does,
 // records an open Health event whose affected entities are the account's
-// pending and running instances in that AZ, and emits it as an "AWS Health
+// running instances in that AZ, and emits it as an "AWS Health
 // Event" (eventTypeCategory issue, eventTypeCode
 // AWS_<SERVICE>_OPERATIONAL_ISSUE, statusCode open) in the event's region.
 // It returns the event's ARN, or "" (and does nothing) when the region or
@@ -109,7 +109,7 @@ func (s *Sim) RaiseAZIssue(region, az, service string) (eventArn string) {
 	s.impairAZLocked(region, az)
 	for _, id := range s.ec2.order {
 		in := s.ec2.instances[id]
-		if in.Region == region && in.AZ == az && (in.State == ec2types.InstanceStateNameRunning || in.State == ec2types.InstanceStateNamePending) {
+		if in.Region == region && in.AZ == az && in.State == ec2types.InstanceStateNameRunning {
 			ev.entities = append(ev.entities, healthEntity{
 				arn:   fmt.Sprintf("arn:aws:health:%s:%s:entity/%s", region, s.accountID, s.nextID("", 32)),
 				value: in.ID, status: healthtypes.EntityStatusCodeImpaired, updated: now,
