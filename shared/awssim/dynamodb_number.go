@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -20,10 +19,16 @@ type ddbNumber struct {
 
 const ddbMaxDigits = 38
 
+// ddbNumberError is DynamoDB's own message for a bad number, which the
+// operation returns as a ValidationException.
+type ddbNumberError string
+
+func (e ddbNumberError) Error() string { return string(e) }
+
 // parseDDBNumber parses the string form DynamoDB accepts: optional sign,
 // digits with an optional fraction, optional exponent.
 func parseDDBNumber(s string) (ddbNumber, error) {
-	bad := fmt.Errorf("The parameter cannot be converted to a numeric value: %s", s)
+	bad := ddbNumberError("The parameter cannot be converted to a numeric value: " + s)
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return ddbNumber{}, bad
@@ -62,7 +67,7 @@ func parseDDBNumber(s string) (ddbNumber, error) {
 	}
 	n := ddbNumber{coef: coef, exp: exp - len(frac)}.normalized()
 	if len(new(big.Int).Abs(n.coef).String()) > ddbMaxDigits {
-		return ddbNumber{}, fmt.Errorf("Attempting to store more than 38 significant digits in a Number")
+		return ddbNumber{}, ddbNumberError("Attempting to store more than 38 significant digits in a Number")
 	}
 	return n, nil
 }
