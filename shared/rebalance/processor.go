@@ -134,7 +134,7 @@ func (p *Processor) onHealth(ctx context.Context, ev eventbridge.Event, h *event
 		}
 		sig.AZs = azs
 	}
-	return p.signalled(ctx, ev.Envelope, sig, groups)
+	return p.signalled(ctx, ev.Envelope, sig, groups, true)
 }
 
 func (p *Processor) onAlarm(ctx context.Context, ev eventbridge.Event, a *eventbridge.AlarmStateChange) (handler.Outcome, error) {
@@ -142,13 +142,17 @@ func (p *Processor) onAlarm(ctx context.Context, ev eventbridge.Event, a *eventb
 	if why != "" {
 		return noop("%s", why), nil
 	}
+	r := p.policy.Rebalance
+	named := r.AlarmNamePrefix != "" && strings.HasPrefix(a.AlarmName, r.AlarmNamePrefix)
 	if sig.Effect == EffectRecover {
 		// Only an alarm that impaired something before can recover it: its
 		// record says so, and no tag needs reading.
-		return p.signalled(ctx, ev.Envelope, sig, nil)
+		_, tagged := a.Tags[r.AlarmTagKey]
+		if a.TagsStatus == "SUCCESS" && !tagged && !named {
+			return noop("alarm %s is not an AZ signal (no %s tag)", a.AlarmName, r.AlarmTagKey), nil
+		}
+		return p.signalled(ctx, ev.Envelope, sig, nil, named || tagged)
 	}
-	r := p.policy.Rebalance
-	named := r.AlarmNamePrefix != "" && strings.HasPrefix(a.AlarmName, r.AlarmNamePrefix)
 	var tags map[string]string
 	if !named || len(a.AvailabilityZones()) == 0 {
 		var err error
@@ -167,7 +171,7 @@ func (p *Processor) onAlarm(ctx context.Context, ev eventbridge.Event, a *eventb
 		return p.unresolved(ctx, ev.Envelope, sig, a.AlarmARN, "AWS::CloudWatch::Alarm", string(unsure))
 	}
 	sig.AZs = azs
-	return p.signalled(ctx, ev.Envelope, sig, nil)
+	return p.signalled(ctx, ev.Envelope, sig, nil, true)
 }
 
 func (p *Processor) onAutoshift(ctx context.Context, ev eventbridge.Event, a *eventbridge.AutoshiftEvent) (handler.Outcome, error) {
@@ -182,7 +186,7 @@ func (p *Processor) onAutoshift(ctx context.Context, ev eventbridge.Event, a *ev
 		}
 		sig.AZs = azs
 	}
-	return p.signalled(ctx, ev.Envelope, sig, nil)
+	return p.signalled(ctx, ev.Envelope, sig, nil, true)
 }
 
 func (p *Processor) onLaunchFailure(ctx context.Context, ev eventbridge.Event, l *eventbridge.LaunchUnsuccessful) (handler.Outcome, error) {
@@ -221,9 +225,12 @@ func (p *Processor) onLaunchFailure(ctx context.Context, ev eventbridge.Event, l
 	return p.decide(ctx, ev.Envelope, sig, nil, map[string]state.Signal{sig.Key: next})
 }
 
-// signalled records a signal's new state and decides what it means.
-func (p *Processor) signalled(ctx context.Context, env events.EventBridgeEvent, sig Signal, groups []Group) (handler.Outcome, error) {
-	next, found, applied, err := p.transition(ctx, &sig)
+// signalled records a signal's new state and decides what it means. known
+// says the event surely is an AZ signal (not just maybe, as an OK of an
+// alarm whose tags are not at hand): only then is a recovery of a signal
+// never seen before worth remembering.
+func (p *Processor) signalled(ctx context.Context, env events.EventBridgeEvent, sig Signal, groups []Group, known bool) (handler.Outcome, error) {
+	next, found, applied, err := p.transition(ctx, &sig, known)
 	if err != nil {
 		return handler.Outcome{}, err
 	}

@@ -1,12 +1,19 @@
 package rebalance_test
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/selfheal/selfheal/shared/awssim"
+	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/notify"
 	"github.com/selfheal/selfheal/shared/rebalance"
 )
@@ -109,4 +116,521 @@ func actionOf(t *testing.T, as []notify.Action, kind notify.ActionKind) notify.A
 	}
 	t.Fatalf("no %s action in %v", kind, kinds(as))
 	return notify.Action{}
+}
+
+// azAlarm is an ALB unhealthy-hosts alarm on one AZ, marked as an AZ
+// signal when tags say so.
+func azAlarm(name string, dims map[string]string, tags map[string]string) *cloudwatch.PutMetricAlarmInput {
+	in := &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(name), Namespace: aws.String("AWS/ApplicationELB"), MetricName: aws.String("UnHealthyHostCount"),
+		Statistic: cwtypes.StatisticMaximum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(3), Threshold: aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold,
+	}
+	for k, v := range dims {
+		in.Dimensions = append(in.Dimensions, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(v)})
+	}
+	for k, v := range tags {
+		in.Tags = append(in.Tags, cwtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+	}
+	return in
+}
+
+func (r *rig) alarm(name string, st cwtypes.StateValue) {
+	r.t.Helper()
+	if err := r.sim.SetAlarmState(region, name, st, "test"); err != nil {
+		r.t.Fatal(err)
+	}
+	if n := r.pump(); n != 1 {
+		r.t.Fatalf("%d events delivered for alarm %s → %s, want 1", n, name, st)
+	}
+	if len(r.errs) > 0 {
+		r.t.Fatalf("function errors: %v", r.errs)
+	}
+}
+
+// An alarm on the AZ's unhealthy hosts evacuates; OK restores only once it
+// has stayed OK for the hysteresis. A flap ALARM/OK/ALARM within it neither
+// restores nor evacuates a second time. CloudWatch sends nothing while an
+// alarm stays OK, so the restore comes from the next invocation: here the
+// scheduled re-evaluation production runs every few minutes.
+func TestAlarmFlappingWithinTheHysteresis(t *testing.T) {
+	r := newRig(t, nil) // hysteresis 10m
+	r.group("web", 6, 6, 6, abc)
+	before := r.snapshot("web")
+	const name = "web-unhealthy-hosts-us-east-1a"
+	if err := r.sim.PutMetricAlarm(region, azAlarm(name,
+		map[string]string{"AvailabilityZone": azA, "LoadBalancer": "app/web/50dc6c495c0c9188"},
+		map[string]string{"selfheal:az-signal": "true"})); err != nil {
+		t.Fatal(err)
+	}
+	updates := func() int { return len(r.asgWrites("UpdateAutoScalingGroup")) }
+
+	r.alarm(name, cwtypes.StateValueAlarm)
+	if updates() != 1 || !slices.Equal(r.snapshot("web").Subnets, before.Subnets[1:]) {
+		t.Fatalf("ALARM: %d updates, subnets %v; want the evacuation", updates(), r.snapshot("web").Subnets)
+	}
+	r.sim.Advance(2 * time.Minute)
+	r.alarm(name, cwtypes.StateValueOk)
+	r.sim.Advance(3 * time.Minute)
+	r.alarm(name, cwtypes.StateValueAlarm)
+	r.sim.Advance(3 * time.Minute)
+	r.alarm(name, cwtypes.StateValueOk)
+	if updates() != 1 {
+		t.Errorf("the flap made %d group updates, want the one evacuation", updates())
+	}
+	if diff := cmp.Diff([]string{"EVACUATE/DONE"}, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+
+	// 9 minutes after the last OK: still held.
+	r.sim.Advance(9 * time.Minute)
+	if _, err := r.p.Reconcile(ctx, "tick-1"); err != nil {
+		t.Fatal(err)
+	}
+	if updates() != 1 {
+		t.Fatalf("restored %d minutes into a %s hysteresis", 9, 10*time.Minute)
+	}
+	r.sim.Advance(time.Minute)
+	if _, err := r.p.Reconcile(ctx, "tick-2"); err != nil {
+		t.Fatal(err)
+	}
+	after := r.snapshot("web")
+	if updates() != 2 || !slices.Equal(after.Subnets, before.Subnets) || after.Max != before.Max {
+		t.Errorf("after 10 minutes OK: %d updates, subnets %v, MaxSize %d; want the restore to %v and %d",
+			updates(), after.Subnets, after.Max, before.Subnets, before.Max)
+	}
+	if diff := cmp.Diff([]string{"EVACUATE/DONE", "RESTORE/DONE"}, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+}
+
+// Both an alarm and a Health issue hold us-east-1a: the alarm's recovery
+// alone must not bring capacity back while Health still reports the issue.
+func TestRestoreWaitsForEverySignal(t *testing.T) {
+	r := newRig(t, func(p *config.Policy) { p.Rebalance.RecoveryHysteresis = config.Dur(0) })
+	r.group("web", 6, 6, 6, abc)
+	const name = "web-unhealthy-hosts-us-east-1a"
+	if err := r.sim.PutMetricAlarm(region, azAlarm(name, map[string]string{"AvailabilityZone": azA}, map[string]string{"selfheal:az-signal": "true"})); err != nil {
+		t.Fatal(err)
+	}
+	r.alarm(name, cwtypes.StateValueAlarm)
+	arn := r.sim.RaiseAZIssue(region, azA, "EC2")
+	r.pump()
+	r.alarm(name, cwtypes.StateValueOk)
+	if n := len(r.asgWrites("UpdateAutoScalingGroup")); n != 1 {
+		t.Fatalf("%d group updates while Health still holds the AZ, want 1", n)
+	}
+	if err := r.sim.CloseHealthEvent(arn); err != nil {
+		t.Fatal(err)
+	}
+	r.pump()
+	if n := len(r.asgWrites("UpdateAutoScalingGroup")); n != 2 {
+		t.Errorf("%d group updates once every signal ended, want the restore (2)", n)
+	}
+	want := []string{"EVACUATE/DONE", "SKIP/SKIPPED already-evacuated", "RESTORE/DONE"}
+	if diff := cmp.Diff(want, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+}
+
+// healthEventFor builds the account-specific Health issue sample naming
+// the given instances.
+func healthEventFor(t *testing.T, id string, instances ...string) []byte {
+	t.Helper()
+	raw := sample(t, "aws.health/aws-health-event--ec2-issue-account.json", id)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	var entities []any
+	for _, in := range instances {
+		entities = append(entities, map[string]any{"entityValue": in, "status": "IMPAIRED", "lastUpdatedTime": "Wed, 04 Mar 2026 09:10:00 GMT"})
+	}
+	detail := m["detail"].(map[string]any)
+	detail["affectedEntities"] = entities
+	detail["eventArn"] = "arn:aws:health:us-east-1::event/EC2/AWS_EC2_OPERATIONAL_ISSUE/AWS_EC2_OPERATIONAL_ISSUE_" + id
+	m["resources"] = instances
+	out, _ := json.Marshal(m)
+	return out
+}
+
+func instancesIn(g awssim.Group, azs ...string) []string {
+	var ids []string
+	for _, in := range g.Instances {
+		if slices.Contains(azs, in.AZ) {
+			ids = append(ids, in.ID)
+		}
+	}
+	return ids
+}
+
+// Each case is a skip with its reason, notified, and no Auto Scaling write.
+func TestSkipsWriteNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy func(*config.Policy)
+		setup  func(r *rig)
+		event  func(t *testing.T, r *rig) []byte
+		reason rebalance.SkipReason
+	}{
+		{
+			name:   "single-AZ group",
+			setup:  func(r *rig) { r.group("web", 2, 2, 2, []string{azA}) },
+			reason: rebalance.SkipSingleAZ,
+		},
+		{
+			name:  "two impaired AZs would leave one, fewer than minHealthyAZs = 2",
+			setup: func(r *rig) { r.group("web", 6, 6, 6, abc) },
+			event: func(t *testing.T, r *rig) []byte {
+				return healthEventFor(t, "two-azs", instancesIn(r.snapshot("web"), azA, azB)...)
+			},
+			reason: rebalance.SkipMinHealthyAZs,
+		},
+		{
+			name: "instance refresh in progress",
+			setup: func(r *rig) {
+				r.group("web", 6, 6, 6, abc)
+				if _, err := r.sim.StartInstanceRefresh(region, "web"); err != nil {
+					r.t.Fatal(err)
+				}
+			},
+			reason: rebalance.SkipRefreshInProgress,
+		},
+		{
+			name:   "not opted in",
+			setup:  func(r *rig) { r.group("web", 6, 6, 6, abc, "team=web") },
+			reason: rebalance.SkipNotOptedIn,
+		},
+		{
+			name:   "excluded",
+			setup:  func(r *rig) { r.group("web", 6, 6, 6, abc, "selfheal:managed=true", "selfheal:exclude=true") },
+			reason: rebalance.SkipExcluded,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, tt.policy)
+			tt.setup(r)
+			if tt.event != nil {
+				if err := r.deliver(tt.event(t, r)); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				r.sim.RaiseAZIssue(region, azA, "EC2")
+				r.pump()
+			}
+			if len(r.errs) > 0 {
+				t.Fatalf("function errors: %v", r.errs)
+			}
+			if diff := cmp.Diff([]string{"SKIP/SKIPPED " + string(tt.reason)}, kinds(r.actions())); diff != "" {
+				t.Errorf("notified (-want +got):\n%s", diff)
+			}
+			if a := r.actions()[0]; a.Reason == "" || a.Resource == "" {
+				t.Errorf("skip %+v does not say why or of what", a)
+			}
+			if w := r.asgWrites(); len(w) != 0 {
+				t.Errorf("Auto Scaling writes: %v", w)
+			}
+			if recs, _ := r.store.Evacuations(ctx, "web"); len(recs) != 0 {
+				t.Errorf("ledger records written: %+v", recs)
+			}
+		})
+	}
+}
+
+// A second AZ going bad after the first was evacuated: with minHealthyAZs
+// = 2 the group keeps its two remaining AZs and says why.
+func TestSecondImpairedAZIsSkipped(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, abc)
+	r.sim.RaiseAZIssue(region, azA, "EC2")
+	r.pump()
+	r.watch(30*time.Minute, func() {}, func() bool { return r.settled("web", map[string]int{azA: 0, azB: 3, azC: 3}) })
+	writes := len(r.asgWrites())
+	r.sim.RaiseAZIssue(region, azB, "EC2")
+	r.pump()
+	if n := len(r.asgWrites()); n != writes {
+		t.Errorf("%d Auto Scaling writes for the second AZ", n-writes)
+	}
+	got := kinds(r.actions())
+	if diff := cmp.Diff([]string{"EVACUATE/DONE", "SKIP/SKIPPED min-healthy-azs"}, got); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+}
+
+// The same event delivered three times, and the same issue again under a
+// new event id: one evacuation, one notification.
+func TestDuplicatesEvacuateOnce(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, abc)
+	r.sim.RaiseAZIssue(region, azA, "EC2")
+	raw := r.lastEvent("AWS Health Event")
+	for range 3 {
+		if err := r.deliver(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.deliver(withID(t, raw, "another-delivery")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.asgWrites("UpdateAutoScalingGroup")); n != 1 {
+		t.Errorf("%d group updates, want 1", n)
+	}
+	if n := len(r.messages()); n != 1 {
+		t.Errorf("%d notifications, want 1", n)
+	}
+}
+
+// The function dies after the ledger write, at the group update or at the
+// tag, and Lambda runs the event again: the final state is the one an
+// uninterrupted run gives, with no write made twice.
+func TestCrashThenRetryFinishesOnce(t *testing.T) {
+	for _, op := range []string{"UpdateAutoScalingGroup", "CreateOrUpdateTags"} {
+		t.Run("fails at "+op, func(t *testing.T) {
+			r := newRig(t, nil)
+			r.group("web", 6, 6, 6, abc)
+			before := r.snapshot("web")
+			r.sim.RaiseAZIssue(region, azA, "EC2")
+			raw := r.lastEvent("AWS Health Event")
+
+			remove := r.sim.InjectFault(awssim.Fault{Service: awssim.ServiceAutoScaling, Operation: op, Code: "InternalFailure", Count: awssim.MaxAttempts})
+			if err := r.deliver(raw); err == nil {
+				t.Fatal("the failed run returned no error: Lambda would not retry it")
+			}
+			remove()
+			recs, err := r.store.Evacuations(ctx, "web")
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("ledger after the crash: %+v %v, want the record written first", recs, err)
+			}
+			if err := r.deliver(raw); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			if err := r.deliver(raw); err != nil { // and a duplicate after it
+				t.Fatal(err)
+			}
+
+			for _, op := range []string{"UpdateAutoScalingGroup", "CreateOrUpdateTags"} {
+				if n := len(r.asgWrites(op)); n != 1 {
+					t.Errorf("%s succeeded %d times, want once", op, n)
+				}
+			}
+			g := r.snapshot("web")
+			if !slices.Equal(g.Subnets, before.Subnets[1:]) || g.Max != 8 || g.Tags[rebalance.TagEvacuatedFrom] != azA {
+				t.Errorf("group after the retry: subnets %v MaxSize %d tag %q", g.Subnets, g.Max, g.Tags[rebalance.TagEvacuatedFrom])
+			}
+			recs, _ = r.store.Evacuations(ctx, "web")
+			if len(recs) != 1 || !slices.Equal(recs[0].OriginalSubnets, before.Subnets) || recs[0].OriginalMaxSize != 6 {
+				t.Errorf("ledger %+v, want the one original record", recs)
+			}
+			b, _ := r.store.LoadBreaker(ctx, time.Hour)
+			if len(b.Evacuations) != 1 {
+				t.Errorf("breaker counted %d evacuations, want 1", len(b.Evacuations))
+			}
+			// The failure was reported, then the evacuation once done.
+			if diff := cmp.Diff([]string{"EVACUATE/FAILED", "EVACUATE/DONE"}, kinds(r.actions())); diff != "" {
+				t.Errorf("notified (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A dry run reads what a real run reads, writes nothing to Auto Scaling
+// nor to the ledger, and reports the same plan as PLANNED.
+func TestDryRunReportsTheSamePlan(t *testing.T) {
+	run := func(dry bool) (*rig, []notify.Action) {
+		r := newRig(t, func(p *config.Policy) { p.DryRun = dry })
+		r.group("web", 6, 6, 6, abc)
+		r.group("solo", 2, 2, 2, []string{azA})
+		r.sim.RaiseAZIssue(region, azA, "EC2")
+		r.pump()
+		if len(r.errs) > 0 {
+			t.Fatalf("function errors: %v", r.errs)
+		}
+		return r, r.actions()
+	}
+	dry, planned := run(true)
+	_, done := run(false)
+	if w := dry.asgWrites(); len(w) != 0 {
+		t.Errorf("dry run wrote to Auto Scaling: %v", w)
+	}
+	if recs, _ := dry.store.Evacuations(ctx, "web"); len(recs) != 0 {
+		t.Errorf("dry run wrote the ledger: %+v", recs)
+	}
+	if !dry.messages()[0].DryRun {
+		t.Error("the dry run's message is not marked dryRun")
+	}
+	for i := range done {
+		if done[i].Outcome == notify.OutcomeDone {
+			done[i].Outcome = notify.OutcomePlanned
+		}
+	}
+	if diff := cmp.Diff(done, planned); diff != "" {
+		t.Errorf("dry-run plan differs from the real run's (-real +dry):\n%s", diff)
+	}
+}
+
+// When the AZ cannot be told for sure, the function says so and does
+// nothing else.
+func TestUnresolvedAZNotifiesAndWritesNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(r *rig)
+		event func(t *testing.T, r *rig) []byte
+	}{
+		{
+			name:  "public Health issue without entities, no Business support",
+			setup: func(r *rig) { r.sim.SetSupportPlan(awssim.SupportBasic) },
+			event: func(t *testing.T, r *rig) []byte {
+				return sample(t, "aws.health/aws-health-event--ec2-issue-public.json", "public-1")
+			},
+		},
+		{
+			name: "Health issue whose instances are all gone, no Business support",
+			setup: func(r *rig) { r.sim.SetSupportPlan(awssim.SupportDeveloper) },
+			event: func(t *testing.T, r *rig) []byte {
+				return healthEventFor(t, "gone-1", "i-0123456789abcdef0")
+			},
+		},
+		{
+			name: "alarm without an AZ dimension or tag",
+			setup: func(r *rig) {
+				if err := r.sim.PutMetricAlarm(region, azAlarm("web-5xx", map[string]string{"LoadBalancer": "app/web/1"}, map[string]string{"selfheal:az-signal": "true"})); err != nil {
+					r.t.Fatal(err)
+				}
+				if err := r.sim.SetAlarmState(region, "web-5xx", cwtypes.StateValueAlarm, "test"); err != nil {
+					r.t.Fatal(err)
+				}
+			},
+			event: func(t *testing.T, r *rig) []byte { return r.lastEvent("CloudWatch Alarm State Change") },
+		},
+		{
+			name: "alarm over two AZs",
+			setup: func(r *rig) {
+				in := azAlarm("web-two", map[string]string{"AvailabilityZone": azA}, map[string]string{"selfheal:az-signal": "true"})
+				in.Metrics = nil
+				if err := r.sim.PutMetricAlarm(region, in); err != nil {
+					r.t.Fatal(err)
+				}
+			},
+			event: func(t *testing.T, r *rig) []byte {
+				raw := sample(t, "aws.cloudwatch/cloudwatch-alarm-state-change--az-alarm.json", "two-azs")
+				// The same alarm as the sample, watching a second AZ too.
+				return []byte(strings.Replace(string(raw), `"metrics":[`,
+					`"metrics":[{"id":"m2","metricStat":{"metric":{"dimensions":{"AvailabilityZone":"us-east-1b"},"name":"UnHealthyHostCount","namespace":"AWS/ApplicationELB"},"period":60,"stat":"Maximum"},"returnData":false},`, 1))
+			},
+		},
+		{
+			name: "autoshift away from an AZ id this region does not have",
+			event: func(t *testing.T, r *rig) []byte {
+				return sample(t, "aws.arc-zonal-shift/autoshift-in-progress.json", "shift-1", "use1-az1", "use1-az9")
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			r.group("web", 6, 6, 6, abc)
+			if tt.setup != nil {
+				tt.setup(r)
+			}
+			if err := r.deliver(tt.event(t, r)); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{"AZ_UNRESOLVED/SKIPPED"}, kinds(r.actions())); diff != "" {
+				t.Errorf("notified (-want +got):\n%s", diff)
+			}
+			if a := r.actions(); len(a) > 0 && a[0].Reason == "" {
+				t.Error("the notification does not say why")
+			}
+			if w := r.sim.Writes(awssim.ServiceAutoScaling); len(w) != 0 {
+				t.Errorf("Auto Scaling writes: %v", w)
+			}
+			if recs, _ := r.store.Evacuations(ctx, "web"); len(recs) != 0 {
+				t.Errorf("ledger written: %+v", recs)
+			}
+		})
+	}
+}
+
+// The autoshift names the AZ by id; in this account use1-az2 is
+// us-east-1a (names and ids differ per account, and the sim makes sure).
+func TestAutoshiftMapsTheZoneID(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, abc)
+	var id string
+	for _, az := range r.sim.AZs(region) {
+		if az.Name == azA {
+			id = az.ID
+		}
+	}
+	if id == "use1-az1" {
+		t.Fatal("the sim maps us-east-1a to use1-az1: the test would not tell a mapping from a guess")
+	}
+	if err := r.deliver(sample(t, "aws.arc-zonal-shift/autoshift-in-progress.json", "shift-1", "use1-az1", id)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.deliver(sample(t, "aws.arc-zonal-shift/autoshift-in-progress--observer.json", "shift-2", "use1-az1", id)); err != nil {
+		t.Fatal(err)
+	}
+	ev := actionOf(t, r.actions(), notify.ActionEvacuate)
+	if ev.AZ != azA {
+		t.Errorf("evacuated %s, want %s (%s)", ev.AZ, azA, id)
+	}
+	if err := r.deliver(sample(t, "aws.arc-zonal-shift/autoshift-completed.json", "shift-3", "use1-az1", id)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"EVACUATE/DONE", "RESTORE/DONE"}, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+}
+
+// An AZ that keeps refusing launches for want of capacity: each failure is
+// evidence; past the threshold the group leaves the AZ.
+func TestLaunchFailuresPastTheThreshold(t *testing.T) {
+	r := newRig(t, nil) // 3 failures within 15 minutes
+	r.group("web", 6, 6, 6, abc)
+	r.sim.ImpairAZ(region, azA)
+	lowest := r.inService("web")
+	r.watch(45*time.Minute, func() { lowest = min(lowest, r.inService("web")) },
+		func() bool { return len(r.asgWrites("UpdateAutoScalingGroup")) == 1 && r.settled("web", map[string]int{azA: 0}) })
+	if len(r.errs) > 0 {
+		t.Fatalf("function errors: %v", r.errs)
+	}
+	ev := actionOf(t, r.actions(), notify.ActionEvacuate)
+	if ev.AZ != azA || !strings.Contains(ev.Reason, "capacity launch failures") {
+		t.Errorf("evacuation %+v, want us-east-1a for its launch failures", ev)
+	}
+	var failures int
+	for _, e := range r.sim.Emitted() {
+		if e.DetailType == "EC2 Instance Launch Unsuccessful" {
+			failures++
+		}
+	}
+	if failures < 3 {
+		t.Errorf("evacuated after %d launch failures, the threshold is 3", failures)
+	}
+	t.Logf("evacuated after %d launch failures; lowest in service %d of 6", failures, lowest)
+}
+
+// EventBridge does not keep order: a "closed" delivered before its late
+// "open" leaves nothing evacuated.
+func TestLateOpenAfterCloseChangesNothing(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, abc)
+	arn := r.sim.RaiseAZIssue(region, azA, "EC2")
+	open := r.lastEvent("AWS Health Event")
+	r.sim.Advance(time.Hour)
+	if err := r.sim.CloseHealthEvent(arn); err != nil {
+		t.Fatal(err)
+	}
+	closed := r.lastEvent("AWS Health Event")
+	r.sim.DrainEvents()
+	for _, raw := range [][]byte{closed, open} {
+		if err := r.deliver(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := r.asgWrites(); len(w) != 0 {
+		t.Errorf("Auto Scaling writes: %v", w)
+	}
 }

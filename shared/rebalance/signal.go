@@ -114,17 +114,23 @@ func nextSignal(prev state.Signal, found bool, sig Signal) (next state.Signal, o
 // nothing was known of the signal; applied is false when the event changes
 // nothing (stale, or a recovery of a signal that never held anything). A
 // recovery takes its AZs from the record.
-func (p *Processor) transition(ctx context.Context, sig *Signal) (next state.Signal, found, applied bool, err error) {
+//
+// A recovery of an unknown signal is still remembered when remember is
+// set, so that its start, delivered late, changes nothing.
+func (p *Processor) transition(ctx context.Context, sig *Signal, remember bool) (next state.Signal, found, applied bool, err error) {
 	prev, found, err := p.store.LoadSignal(ctx, sig.Key)
 	if err != nil {
 		return prev, false, false, err
 	}
-	if sig.Effect == EffectRecover && !found {
-		return prev, false, false, nil
-	}
 	next, ok := nextSignal(prev, found, *sig)
 	if !ok {
 		return prev, found, false, nil
+	}
+	if sig.Effect == EffectRecover && !found {
+		if remember {
+			err = p.store.SaveSignal(ctx, next, p.now().Add(signalMemory))
+		}
+		return next, false, false, err
 	}
 	if sig.Effect == EffectRecover {
 		sig.AZs = slices.Clone(next.AZs)
