@@ -485,7 +485,7 @@ func TestUnresolvedAZNotifiesAndWritesNothing(t *testing.T) {
 			},
 		},
 		{
-			name: "Health issue whose instances are all gone, no Business support",
+			name:  "Health issue whose instances are all gone, no Business support",
 			setup: func(r *rig) { r.sim.SetSupportPlan(awssim.SupportDeveloper) },
 			event: func(t *testing.T, r *rig) []byte {
 				return healthEventFor(t, "gone-1", "i-0123456789abcdef0")
@@ -592,7 +592,9 @@ func TestLaunchFailuresPastTheThreshold(t *testing.T) {
 	r.sim.ImpairAZ(region, azA)
 	lowest := r.inService("web")
 	r.watch(45*time.Minute, func() { lowest = min(lowest, r.inService("web")) },
-		func() bool { return len(r.asgWrites("UpdateAutoScalingGroup")) == 1 && r.settled("web", map[string]int{azA: 0}) })
+		func() bool {
+			return len(r.asgWrites("UpdateAutoScalingGroup")) == 1 && r.settled("web", map[string]int{azA: 0})
+		})
 	if len(r.errs) > 0 {
 		t.Fatalf("function errors: %v", r.errs)
 	}
