@@ -304,3 +304,21 @@ func withID(t testing.TB, raw []byte, id string) []byte {
 	out, _ := json.Marshal(m)
 	return out
 }
+
+// withTime returns raw as if sent at t: the envelope's time, and a launch
+// failure's EndTime.
+func withTime(t testing.TB, raw []byte, at time.Time) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["time"] = at.UTC().Format(time.RFC3339)
+	if d, ok := m["detail"].(map[string]any); ok {
+		if _, ok := d["EndTime"]; ok {
+			d["EndTime"] = at.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	out, _ := json.Marshal(m)
+	return out
+}
