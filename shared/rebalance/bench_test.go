@@ -234,3 +234,13 @@ func BenchmarkBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHandleScheduled: the periodic re-evaluation with nothing to
+// restore, what the schedule costs every few minutes.
+func BenchmarkHandleScheduled(b *testing.B) {
+	r := newRig(b, benchPolicy)
+	r.group("web", 6, 6, 6, abc)
+	benchEvents(b, r,
+		func(i int) []byte { return r.tick(fmt.Sprintf("tick-%d", i)) },
+		func(i int) { r.sim.Advance(time.Minute) })
+}

@@ -87,9 +87,10 @@
 // cancels it (no restore, no second evacuation). Every invocation looks at
 // every evacuation of the groups in scope, so any later event restores what
 // has been released. Because CloudWatch sends nothing while an alarm stays
-// OK, production also drives [Processor.Reconcile] from a schedule (an
-// EventBridge rule at rate(5 minutes) on the function), which does the same
-// with no signal of its own.
+// OK, production also invokes the function from a schedule (an EventBridge
+// rule at rate(5 minutes) delivering "Scheduled Event"s, one of [Kinds]),
+// which does the same with no signal of its own: a restore comes at most
+// one period after the hysteresis ends.
 //
 // Every action, skip, restore and breaker change is published through
 // shared/notify as one "remediation" message per event.

@@ -22,13 +22,15 @@ import (
 	"github.com/selfheal/selfheal/shared/state"
 )
 
-// Kinds are the events the rebalancer handles.
+// Kinds are the events the rebalancer handles: the four AZ-health signals,
+// and the schedule that re-evaluates evacuations between them.
 var Kinds = []eventbridge.Kind{
 	eventbridge.KindHealth,
 	eventbridge.KindAlarmStateChange,
 	eventbridge.KindLaunchUnsuccessful,
 	eventbridge.KindAutoshiftStarted,
 	eventbridge.KindAutoshiftCompleted,
+	eventbridge.KindScheduled,
 }
 
 // Processor is the asg-rebalancer: it turns AZ-health signals into
@@ -96,17 +98,21 @@ func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		return p.onLaunchFailure(ctx, ev, d)
 	case *eventbridge.AutoshiftEvent:
 		return p.onAutoshift(ctx, ev, d)
+	case *eventbridge.ScheduledEvent:
+		return p.reconcile(ctx, ev.Envelope)
 	}
 	return handler.Outcome{}, handler.Unprocessable(fmt.Sprintf("%s is no AZ-health signal", ev.Kind), nil)
 }
 
-// Reconcile looks again at every evacuation without a new signal, and
+// reconcile looks again at every evacuation without a new signal, and
 // restores those no signal holds any more: an alarm that has now been OK
-// for the recovery hysteresis, launch failures that stopped. A periodic
-// schedule drives it in production (see the package documentation).
-func (p *Processor) Reconcile(ctx context.Context, id string) (handler.Outcome, error) {
-	env := events.EventBridgeEvent{ID: id, DetailType: "Scheduled Event", Source: "aws.events", Region: p.region, Time: p.now()}
-	sig := Signal{Key: SignalKey(SourceSchedule, id), Source: SourceSchedule, Effect: EffectNone, At: env.Time, EventID: id, Title: "scheduled re-evaluation"}
+// for the recovery hysteresis, launch failures that stopped. A schedule
+// drives it in production (see the package documentation).
+func (p *Processor) reconcile(ctx context.Context, env events.EventBridgeEvent) (handler.Outcome, error) {
+	sig := Signal{
+		Key: SignalKey(SourceSchedule, env.ID), Source: SourceSchedule, Effect: EffectNone,
+		At: env.Time, EventID: env.ID, Title: "scheduled re-evaluation",
+	}
 	return p.decide(ctx, env, sig, nil, nil)
 }
 

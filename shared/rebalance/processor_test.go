@@ -152,7 +152,7 @@ func (r *rig) alarm(name string, st cwtypes.StateValue) {
 // has stayed OK for the hysteresis. A flap ALARM/OK/ALARM within it neither
 // restores nor evacuates a second time. CloudWatch sends nothing while an
 // alarm stays OK, so the restore comes from the next invocation: here the
-// scheduled re-evaluation production runs every few minutes.
+// schedule that production fires every few minutes.
 func TestAlarmFlappingWithinTheHysteresis(t *testing.T) {
 	r := newRig(t, nil) // hysteresis 10m
 	r.group("web", 6, 6, 6, abc)
@@ -182,16 +182,16 @@ func TestAlarmFlappingWithinTheHysteresis(t *testing.T) {
 		t.Errorf("notified (-want +got):\n%s", diff)
 	}
 
-	// 9 minutes after the last OK: still held.
+	// The schedule fires 9 minutes after the last OK: still held.
 	r.sim.Advance(9 * time.Minute)
-	if _, err := r.p.Reconcile(ctx, "tick-1"); err != nil {
+	if err := r.deliver(r.tick("tick-1")); err != nil {
 		t.Fatal(err)
 	}
 	if updates() != 1 {
 		t.Fatalf("restored %d minutes into a %s hysteresis", 9, 10*time.Minute)
 	}
 	r.sim.Advance(time.Minute)
-	if _, err := r.p.Reconcile(ctx, "tick-2"); err != nil {
+	if err := r.deliver(r.tick("tick-2")); err != nil {
 		t.Fatal(err)
 	}
 	after := r.snapshot("web")

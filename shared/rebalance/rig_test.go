@@ -322,3 +322,10 @@ func withTime(t testing.TB, raw []byte, at time.Time) []byte {
 	out, _ := json.Marshal(m)
 	return out
 }
+
+// tick is the rebalancer's schedule firing now.
+func (r *rig) tick(id string) []byte {
+	r.t.Helper()
+	raw := sample(r.t, "aws.events/scheduled-event.json", id, "selfheal-compliance-sweep", "selfheal-asg-rebalancer")
+	return withTime(r.t, raw, r.sim.Now())
+}
