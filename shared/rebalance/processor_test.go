@@ -358,27 +358,155 @@ func TestSecondImpairedAZIsSkipped(t *testing.T) {
 	}
 }
 
-// The same event delivered three times, and the same issue again under a
-// new event id: one evacuation, one notification.
+// Every event delivered three times, interleaved with the others, and the
+// Health issue once more under a new event id: one evacuation, one
+// notification per event that has something to say.
 func TestDuplicatesEvacuateOnce(t *testing.T) {
 	r := newRig(t, nil)
 	r.group("web", 6, 6, 6, abc)
+	const name = "web-unhealthy-hosts-us-east-1a"
+	if err := r.sim.PutMetricAlarm(region, azAlarm(name, map[string]string{"AvailabilityZone": azA}, map[string]string{"selfheal:az-signal": "true"})); err != nil {
+		t.Fatal(err)
+	}
 	r.sim.RaiseAZIssue(region, azA, "EC2")
-	raw := r.lastEvent("AWS Health Event")
+	health := r.lastEvent("AWS Health Event")
+	if err := r.sim.SetAlarmState(region, name, cwtypes.StateValueAlarm, "test"); err != nil {
+		t.Fatal(err)
+	}
+	alarm := r.lastEvent("CloudWatch Alarm State Change")
+	r.sim.DrainEvents()
 	for range 3 {
-		if err := r.deliver(raw); err != nil {
-			t.Fatal(err)
+		for _, raw := range [][]byte{health, alarm} {
+			if err := r.deliver(raw); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	if err := r.deliver(withID(t, raw, "another-delivery")); err != nil {
+	if err := r.deliver(withID(t, health, "another-delivery")); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(r.asgWrites("UpdateAutoScalingGroup")); n != 1 {
 		t.Errorf("%d group updates, want 1", n)
 	}
-	if n := len(r.messages()); n != 1 {
-		t.Errorf("%d notifications, want 1", n)
+	if diff := cmp.Diff([]string{"EVACUATE/DONE", "SKIP/SKIPPED already-evacuated"}, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
 	}
+	if n := len(r.messages()); n != 2 {
+		t.Errorf("%d notifications, want 2 (the evacuation; the alarm joining it)", n)
+	}
+}
+
+// The restore dies at each of its writes and the closed event comes again:
+// the group ends as an uninterrupted restore leaves it, each write once.
+func TestCrashDuringRestoreThenRetry(t *testing.T) {
+	faults := []awssim.Fault{
+		{Service: awssim.ServiceAutoScaling, Operation: "UpdateAutoScalingGroup"},
+		{Service: awssim.ServiceAutoScaling, Operation: "DeleteTags"},
+		{Service: awssim.ServiceDynamoDB, Operation: "DeleteItem"}, // clearing the ledger record
+	}
+	for _, f := range faults {
+		t.Run("fails at "+f.Operation, func(t *testing.T) {
+			r := newRig(t, nil)
+			r.group("web", 6, 6, 6, abc)
+			before := r.snapshot("web")
+			arn := r.sim.RaiseAZIssue(region, azA, "EC2")
+			r.pump()
+			if err := r.sim.CloseHealthEvent(arn); err != nil {
+				t.Fatal(err)
+			}
+			closed := r.lastEvent("AWS Health Event")
+			r.sim.DrainEvents()
+			updates := len(r.asgWrites("UpdateAutoScalingGroup"))
+
+			f.Code, f.Count = "InternalFailure", awssim.MaxAttempts
+			remove := r.sim.InjectFault(f)
+			if err := r.deliver(closed); err == nil {
+				t.Fatal("the failed restore returned no error: Lambda would not retry it")
+			}
+			remove()
+			for range 2 {
+				if err := r.deliver(closed); err != nil {
+					t.Fatalf("retry: %v", err)
+				}
+			}
+			g := r.snapshot("web")
+			if !slices.Equal(g.Subnets, before.Subnets) || g.Max != before.Max || g.Tags[rebalance.TagEvacuatedFrom] != "" {
+				t.Errorf("after the retry: subnets %v MaxSize %d tag %q, want %v, %d, none", g.Subnets, g.Max, g.Tags[rebalance.TagEvacuatedFrom], before.Subnets, before.Max)
+			}
+			if n := len(r.asgWrites("UpdateAutoScalingGroup")) - updates; n != 1 {
+				t.Errorf("the restore updated the group %d times, want once", n)
+			}
+			if n := len(r.asgWrites("DeleteTags")); n != 1 {
+				t.Errorf("the tag was deleted %d times, want once", n)
+			}
+			if recs, _ := r.store.Evacuations(ctx, "web"); len(recs) != 0 {
+				t.Errorf("ledger not cleared: %+v", recs)
+			}
+		})
+	}
+}
+
+// The seed's story with 30 % throttling and 5 % server errors on every
+// call of every service. The SDK retries; an event that still fails is
+// delivered again, as Lambda does. The end is the same as without faults.
+func TestSeedStoryUnderFaults(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, abc)
+	before := r.snapshot("web")
+	r.sim.InjectFault(awssim.Fault{Code: "Throttling", Probability: 0.30})
+	r.sim.InjectFault(awssim.Fault{Code: "InternalFailure", Probability: 0.05})
+	deliver := func(raw []byte) {
+		t.Helper()
+		for attempt := 1; ; attempt++ {
+			err := r.deliver(raw)
+			if err == nil {
+				return
+			}
+			if attempt == 20 {
+				t.Fatalf("still failing after %d deliveries: %v", attempt, err)
+			}
+		}
+	}
+	arn := r.sim.RaiseAZIssue(region, azA, "EC2")
+	deliver(r.lastEvent("AWS Health Event"))
+	r.sim.DrainEvents()
+	ev := r.snapshot("web")
+	if !slices.Equal(ev.Subnets, before.Subnets[1:]) || ev.Max != 8 {
+		t.Fatalf("evacuated: subnets %v MaxSize %d", ev.Subnets, ev.Max)
+	}
+	r.sim.Settle(30 * time.Minute)
+	if err := r.sim.CloseHealthEvent(arn); err != nil {
+		t.Fatal(err)
+	}
+	deliver(r.lastEvent("AWS Health Event"))
+	r.sim.ClearFaults()
+	back := r.snapshot("web")
+	if !slices.Equal(back.Subnets, before.Subnets) || back.Max != 6 || back.Tags[rebalance.TagEvacuatedFrom] != "" {
+		t.Errorf("restored: subnets %v MaxSize %d tag %q", back.Subnets, back.Max, back.Tags[rebalance.TagEvacuatedFrom])
+	}
+	for _, op := range []string{"UpdateAutoScalingGroup", "CreateOrUpdateTags", "DeleteTags"} {
+		want := map[string]int{"UpdateAutoScalingGroup": 2, "CreateOrUpdateTags": 1, "DeleteTags": 1}[op]
+		if n := len(r.asgWrites(op)); n != want {
+			t.Errorf("%s succeeded %d times, want %d", op, n, want)
+		}
+	}
+	var done []string
+	for _, a := range r.actions() {
+		if a.Outcome == notify.OutcomeDone {
+			done = append(done, string(a.Kind))
+		}
+	}
+	if diff := cmp.Diff([]string{"EVACUATE", "RESTORE"}, done); diff != "" {
+		t.Errorf("actions notified done (-want +got):\n%s", diff)
+	}
+	var attempts, failed int
+	for _, c := range r.sim.Calls() {
+		attempts++
+		if c.Err != nil {
+			failed++
+		}
+	}
+	t.Logf("%d call attempts, %d failed by injection", attempts, failed)
 }
 
 // The function dies after the ledger write, at the group update or at the
