@@ -1,0 +1,67 @@
+package gameday
+
+import (
+	"slices"
+
+	"github.com/selfheal/selfheal/cmd/selfheal/scenario"
+	"github.com/selfheal/selfheal/shared/compliance"
+	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/rebalance"
+)
+
+// Function is one deployable function as its Lambda main wires it.
+type Function struct {
+	Name string
+	// New builds its processor from the function's dependencies.
+	New func(handler.Deps) handler.Processor
+	// Kinds are the event kinds its boundary handles.
+	Kinds []eventbridge.Kind
+	// Retries of an asynchronous invocation that returned an error, as its
+	// EventInvokeConfig sets them (infra/functions.go).
+	Retries int
+	// Scheduled functions run when their schedule fires (an aws.events
+	// "Scheduled Event"); the others on their rules in events/patterns.
+	Scheduled bool
+}
+
+// functions is every function of the suite. Adding one is one entry.
+var functions = []Function{
+	{Name: "asg-rebalancer", New: func(d handler.Deps) handler.Processor { return rebalance.New(d) }, Kinds: rebalance.Kinds, Retries: 2},
+	{Name: "backup-compliance", New: func(d handler.Deps) handler.Processor { return compliance.New(d) }, Kinds: compliance.Kinds, Retries: 2},
+}
+
+// Functions lists the functions, in table order.
+func Functions() []Function { return slices.Clone(functions) }
+
+// Lookup finds a function by name.
+func Lookup(name string) (Function, bool) {
+	i := slices.IndexFunc(functions, func(f Function) bool { return f.Name == name })
+	if i < 0 {
+		return Function{}, false
+	}
+	return functions[i], true
+}
+
+// FunctionNames lists the functions' names.
+func FunctionNames() []string {
+	out := make([]string, len(functions))
+	for i, f := range functions {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// ParseOptions are the scenario.Options of this build: its functions, the
+// known check ids, and event files read from the sample catalogue or,
+// relative to dir, from disk (dir "" for an embedded scenario).
+func ParseOptions(name, file, dir string) scenario.Options {
+	fns := make([]scenario.Function, len(functions))
+	for i, f := range functions {
+		fns[i] = scenario.Function{Name: f.Name, Scheduled: f.Scheduled}
+	}
+	return scenario.Options{
+		Name: name, File: file, Functions: fns, Checks: compliance.Checks(),
+		ReadEvent: func(path string) ([]byte, error) { return ReadEvent(path, dir) },
+	}
+}

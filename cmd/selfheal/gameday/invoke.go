@@ -1,0 +1,166 @@
+package gameday
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/selfheal/selfheal/shared/awssim"
+	"github.com/selfheal/selfheal/shared/notify"
+)
+
+// Invocation is one run of a function's handler on one event, as the
+// boundary logged it.
+type Invocation struct {
+	Function string `json:"function"`
+	Attempt  int    `json:"attempt"`
+	// Status is the boundary's: processed, ignored, duplicate,
+	// quarantined or error.
+	Status   string `json:"status"`
+	Decision string `json:"decision,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Findings int    `json:"findings"`
+	Failing  int    `json:"failing"`
+	Actions  int    `json:"actions"`
+	Notified int    `json:"notified"`
+	// Notifications are the messages published during the invocation.
+	Notifications []Notification `json:"notifications,omitempty"`
+	// Calls is how many AWS call attempts the invocation made.
+	Calls int `json:"calls"`
+	// Log is the boundary's log line as written.
+	Log json.RawMessage `json:"log,omitempty"`
+}
+
+// Failed reports whether the handler returned an error (Lambda retries).
+func (i Invocation) Failed() bool { return i.Status == StatusError }
+
+// StatusError is the status of an invocation whose handler returned an
+// error; the other statuses are the boundary's own.
+const StatusError = "error"
+
+// Notification is one message published to the deployment's topic.
+type Notification struct {
+	Time     time.Time        `json:"time"`
+	Offset   Offset           `json:"offset"`
+	Subject  string           `json:"subject"`
+	Kind     notify.Kind      `json:"kind,omitempty"`
+	Function string           `json:"function,omitempty"`
+	EventID  string           `json:"eventId,omitempty"`
+	DryRun   bool             `json:"dryRun,omitempty"`
+	Status   notify.Status    `json:"status,omitempty"`
+	Findings []notify.Finding `json:"findings,omitempty"`
+	Actions  []notify.Action  `json:"actions,omitempty"`
+	// Text is the e-mail rendering.
+	Text string `json:"-"`
+}
+
+// ParseNotification reads a message as selfheal publishes it
+// (MessageStructure json: the document for machines, the text for e-mail).
+// A message in another shape keeps only its subject and text.
+func ParseNotification(subject, message string, structured bool, at time.Time) Notification {
+	n := Notification{Time: at, Subject: subject, Text: message}
+	if !structured {
+		return n
+	}
+	var parts struct {
+		Default string `json:"default"`
+		Email   string `json:"email"`
+	}
+	if json.Unmarshal([]byte(message), &parts) != nil {
+		return n
+	}
+	n.Text = parts.Email
+	var doc struct {
+		notify.Message
+		Status notify.Status `json:"status"`
+	}
+	if json.Unmarshal([]byte(parts.Default), &doc) == nil {
+		n.Kind, n.Function, n.EventID, n.DryRun = doc.Kind, doc.Function, doc.EventID, doc.DryRun
+		n.Status, n.Findings, n.Actions = doc.Status, doc.Findings, doc.Actions
+	}
+	return n
+}
+
+func notificationOf(m awssim.PublishedMessage) Notification {
+	return ParseNotification(m.Subject, m.Message, m.Structure == "json", m.Time)
+}
+
+// Invoke runs a function's handler once on raw, as one Lambda attempt.
+func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt int) (Invocation, error) {
+	d, ok := w.deployed[function]
+	if !ok {
+		return Invocation{}, fmt.Errorf("no function %q (have: %v)", function, FunctionNames())
+	}
+	calls, published := w.Sim.CallCount(), len(w.Sim.Published())
+	d.out.take()
+	err := d.boundary.Handle(ctx, raw)
+	inv := DecodeLogLine(d.out.take())
+	inv.Function, inv.Attempt = function, attempt
+	if err != nil {
+		inv.Status, inv.Error = StatusError, err.Error()
+	}
+	inv.Calls = w.Sim.CallCount() - calls
+	for _, m := range w.Sim.Published()[published:] {
+		n := notificationOf(m)
+		n.Offset = w.offset(n.Time)
+		inv.Notifications = append(inv.Notifications, n)
+	}
+	return inv, nil
+}
+
+// DecodeLogLine reads the boundary's one log line out of a function's
+// output (which also holds its EMF record).
+func DecodeLogLine(out []byte) Invocation {
+	var inv Invocation
+	for line := range bytes.Lines(out) {
+		var l struct {
+			Status   string `json:"status"`
+			Decision string `json:"decision"`
+			Error    string `json:"error"`
+			Findings int    `json:"findings"`
+			Failing  int    `json:"failing"`
+			Actions  int    `json:"actions"`
+			Notified int    `json:"notified"`
+			AWS      any    `json:"_aws"`
+		}
+		if json.Unmarshal(line, &l) != nil || l.AWS != nil || l.Status == "" {
+			continue
+		}
+		inv.Status, inv.Decision, inv.Error = l.Status, l.Decision, l.Error
+		inv.Findings, inv.Failing, inv.Actions, inv.Notified = l.Findings, l.Failing, l.Actions, l.Notified
+		inv.Log = json.RawMessage(bytes.TrimSpace(line))
+	}
+	return inv
+}
+
+// capture keeps a function's output since the last take, and copies it to
+// tee.
+type capture struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	tee io.Writer
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Write(p)
+	if c.tee != nil {
+		// The copy is for people reading along; it must not fail the
+		// function.
+		_, _ = c.tee.Write(p)
+	}
+	return len(p), nil
+}
+
+func (c *capture) take() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := bytes.Clone(c.buf.Bytes())
+	c.buf.Reset()
+	return out
+}

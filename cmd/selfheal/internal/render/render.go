@@ -1,0 +1,247 @@
+// Package render writes game-day reports and single invocations for
+// people: a timeline, capacity per AZ as a small text chart, a compliance
+// summary table and the expectations. It only formats; the JSON document
+// of --json is the gameday.Report itself.
+package render
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/selfheal/selfheal/cmd/selfheal/gameday"
+)
+
+// Report writes a game day for people. wall is the run's wall-clock time.
+func Report(w io.Writer, rep *gameday.Report, wall time.Duration) error {
+	p := &printer{w: w}
+	title := fmt.Sprintf("selfheal game day %q", rep.Scenario)
+	p.line(title)
+	if rep.Description != "" {
+		p.line("  %s", rep.Description)
+	}
+	mode := "live"
+	if rep.DryRun {
+		mode = "dry run"
+	}
+	p.line("  %s · %s · seed %d · %s of sim time in %s · %d AWS calls",
+		rep.Region, mode, rep.Seed, rep.End.Sub(rep.Start).Round(time.Second), wall.Round(time.Millisecond), rep.Calls.Total)
+	p.timeline(rep)
+	for _, s := range rep.Capacity {
+		p.capacity(s)
+	}
+	p.compliance(rep)
+	p.deadLetters(rep)
+	p.expectations(rep)
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) line(format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func (p *printer) section(name string) { p.line("\n%s", name) }
+
+func (p *printer) timeline(rep *gameday.Report) {
+	p.section("TIMELINE")
+	lastEvent := ""
+	for _, e := range rep.Timeline {
+		at := e.Offset.String()
+		switch e.Kind {
+		case gameday.EntryStep:
+			p.line("%s  ▶ %s", at, e.Summary)
+			if e.Error != "" {
+				p.line("%s    ✗ the sim refused: %s", pad(at), e.Error)
+			}
+			lastEvent = ""
+		case gameday.EntryDeadLetter:
+			p.line("%s  ☠ %s", at, e.Summary)
+			if e.Error != "" {
+				p.line("%s    %s", pad(at), e.Error)
+			}
+		case gameday.EntryInvocation:
+			inv := e.Invocation
+			if e.EventID == "" || e.EventID != lastEvent {
+				p.line("%s  ⚡ %s", at, e.Summary)
+				lastEvent = e.EventID
+			}
+			p.invocation(pad(at)+"    ", inv)
+		}
+	}
+	if len(rep.Timeline) == 0 {
+		p.line("(nothing happened)")
+	}
+	b := rep.Bus
+	p.line("bus: %d events in %s, %d routed, %d deliveries; %d events in regions without a deployment",
+		b.Events, rep.Region, b.Routed, b.Deliveries, b.OtherRegions)
+}
+
+func pad(s string) string { return strings.Repeat(" ", len(s)) }
+
+// invocation writes what one invocation decided, did and notified.
+func (p *printer) invocation(indent string, inv *gameday.Invocation) {
+	attempt := ""
+	if inv.Attempt > 1 {
+		attempt = fmt.Sprintf(" (attempt %d)", inv.Attempt)
+	}
+	head := fmt.Sprintf("%s→ %s%s: %s", indent, inv.Function, attempt, inv.Status)
+	if inv.Decision != "" {
+		head += " — " + inv.Decision
+	}
+	p.line("%s", head)
+	if inv.Error != "" {
+		p.line("%s  error: %s", indent, firstLine(inv.Error))
+	}
+	for _, n := range inv.Notifications {
+		for _, a := range n.Actions {
+			line := fmt.Sprintf("%s  %s %s", indent, a.Kind, a.Outcome)
+			if a.Summary != "" {
+				line += ": " + a.Summary
+			}
+			p.line("%s", line)
+		}
+		p.line("%s  ✉ %s", indent, n.Subject)
+	}
+}
+
+// Invocation writes the outcome of `selfheal invoke`.
+func Invocation(w io.Writer, inv *gameday.Invocation) error {
+	p := &printer{w: w}
+	p.line("%s: %s", inv.Function, inv.Status)
+	if inv.Decision != "" {
+		p.line("decision: %s", inv.Decision)
+	}
+	if inv.Error != "" {
+		p.line("error: %s", inv.Error)
+	}
+	p.line("findings: %d (%d failing) · actions: %d · notified: %d · AWS calls: %d",
+		inv.Findings, inv.Failing, inv.Actions, inv.Notified, inv.Calls)
+	for _, n := range inv.Notifications {
+		p.line("")
+		p.line("✉ %s", n.Subject)
+		for _, a := range n.Actions {
+			p.line("  %s %s %s: %s", a.Kind, a.Outcome, a.Resource, a.Summary)
+		}
+		for _, f := range n.Findings {
+			p.line("  %-6s %s %s", f.Status, f.Check, shortARN(f.Resource))
+		}
+	}
+	return p.err
+}
+
+const maxBar = 12
+
+func (p *printer) capacity(s gameday.GroupSeries) {
+	p.section(fmt.Sprintf("CAPACITY %s (%s): instances in service per AZ, ! = AZ impaired", s.Name, s.Region))
+	head := fmt.Sprintf("%-10s", "offset")
+	for _, az := range s.AZs {
+		head += fmt.Sprintf("  %-*s", maxBar+4, az)
+	}
+	p.line("%s  total  desired  max", head)
+	most := 1
+	for _, x := range s.Samples {
+		for _, n := range x.AZCounts {
+			most = max(most, n)
+		}
+	}
+	for _, x := range s.Samples {
+		row := fmt.Sprintf("%-10s", x.Offset)
+		for _, az := range s.AZs {
+			n := x.AZCounts[az]
+			bar := strings.Repeat("█", scaled(n, most))
+			mark := " "
+			if slices.Contains(x.Impaired, az) {
+				mark = "!"
+			}
+			if !slices.Contains(x.SubnetAZs, az) {
+				bar = strings.Repeat("·", 1)
+			}
+			row += fmt.Sprintf("  %-*s", maxBar+4, fmt.Sprintf("%s %d%s", bar, n, mark))
+		}
+		p.line("%s  %5d  %7d  %3d", row, x.InService, x.Desired, x.Max)
+	}
+}
+
+// scaled is a bar's length: one block per instance up to maxBar.
+func scaled(n, most int) int {
+	if most <= maxBar {
+		return n
+	}
+	return (n*maxBar + most - 1) / most
+}
+
+func (p *printer) compliance(rep *gameday.Report) {
+	p.section("COMPLIANCE: latest notified status per check and resource")
+	if len(rep.Findings) == 0 {
+		p.line("(no findings notified)")
+		return
+	}
+	width := len("CHECK")
+	for _, f := range rep.Findings {
+		width = max(width, len(f.Check))
+	}
+	p.line("%-6s  %-*s  %-8s  %s", "STATUS", width, "CHECK", "NOTIFIED", "RESOURCE")
+	for _, f := range rep.Findings {
+		p.line("%-6s  %-*s  %8d  %s", f.Status, width, f.Check, f.Notified, shortARN(f.Resource))
+	}
+}
+
+func (p *printer) deadLetters(rep *gameday.Report) {
+	if len(rep.Final.DeadLetters) == 0 {
+		return
+	}
+	p.section(fmt.Sprintf("DEAD-LETTER QUEUE: %d message(s)", len(rep.Final.DeadLetters)))
+	for _, d := range rep.Final.DeadLetters {
+		p.line("%s %s %s: %s", d.Kind, d.Function, d.DetailType, firstLine(d.Reason))
+	}
+}
+
+func (p *printer) expectations(rep *gameday.Report) {
+	p.section("EXPECTATIONS")
+	failed := 0
+	for _, e := range rep.Expectations {
+		mark := "✓"
+		if !e.OK {
+			mark, failed = "✗", failed+1
+		}
+		p.line("%s %s: %s", mark, e.Path, e.Detail)
+	}
+	total := len(rep.Expectations)
+	switch {
+	case total == 0:
+		p.line("(none: the scenario expects nothing)")
+		p.line("\nPASS")
+	case failed == 0:
+		p.line("\nPASS: %d of %d expectations hold", total, total)
+	default:
+		p.line("\nFAIL: %d of %d expectations did not hold", failed, total)
+	}
+}
+
+// shortARN is an ARN's resource and region, e.g. "backup-vault:nightly
+// (us-east-1)".
+func shortARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return arn
+	}
+	if parts[3] == "" {
+		return parts[5]
+	}
+	return parts[5] + " (" + parts[3] + ")"
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
