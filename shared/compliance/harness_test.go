@@ -7,10 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	backuptypes "github.com/aws/aws-sdk-go-v2/service/backup/types"
+
+	"github.com/selfheal/selfheal/events"
 	"github.com/selfheal/selfheal/shared/awssim"
 	"github.com/selfheal/selfheal/shared/awssim/simenv"
 	"github.com/selfheal/selfheal/shared/compliance"
 	"github.com/selfheal/selfheal/shared/config"
+	"github.com/selfheal/selfheal/shared/eventbridge"
 	"github.com/selfheal/selfheal/shared/handler"
 	"github.com/selfheal/selfheal/shared/notify"
 )
@@ -153,4 +159,195 @@ func event(id, detailType string, at time.Time, resources []string, detail any) 
 		panic(err)
 	}
 	return raw
+}
+
+// ---- a workload on the simulated account ----
+
+// lockSpec is how a test vault is locked.
+type lockSpec int
+
+const (
+	unlocked    lockSpec = iota
+	governance           // no ChangeableForDays: removable at any time
+	compliance3          // compliance mode with a 3-day grace time
+)
+
+func (h *harness) backupClient(region string) *backup.Client {
+	return backup.NewFromConfig(h.sim.Config(region))
+}
+
+// vault creates a vault with a lock of min 7, max 365 days.
+func (h *harness) vault(region, name string, lock lockSpec) string {
+	h.t.Helper()
+	c := h.backupClient(region)
+	out, err := c.CreateBackupVault(h.ctx, &backup.CreateBackupVaultInput{BackupVaultName: aws.String(name)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if lock != unlocked {
+		in := &backup.PutBackupVaultLockConfigurationInput{BackupVaultName: aws.String(name), MinRetentionDays: aws.Int64(7), MaxRetentionDays: aws.Int64(365)}
+		if lock == compliance3 {
+			in.ChangeableForDays = aws.Int64(3)
+		}
+		if _, err := c.PutBackupVaultLockConfiguration(h.ctx, in); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	return aws.ToString(out.BackupVaultArn)
+}
+
+// planSpec is a one-rule daily plan (05:00 UTC) in the harness's region.
+type planSpec struct {
+	vault      string   // target vault name
+	copyTo     []string // destination vault ARNs
+	retention  int64    // DeleteAfterDays; 35 when 0
+	continuous bool
+	resources  []string
+}
+
+type planIDs struct{ id, arn, ruleID string }
+
+func (h *harness) plan(s planSpec) planIDs {
+	h.t.Helper()
+	c := h.backupClient(region)
+	if s.retention == 0 {
+		s.retention = 35
+	}
+	rule := backuptypes.BackupRuleInput{
+		RuleName: aws.String("daily"), TargetBackupVaultName: aws.String(s.vault),
+		ScheduleExpression:     aws.String("cron(0 5 ? * * *)"),
+		Lifecycle:              &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(s.retention)},
+		EnableContinuousBackup: aws.Bool(s.continuous),
+	}
+	for _, d := range s.copyTo {
+		rule.CopyActions = append(rule.CopyActions, backuptypes.CopyAction{
+			DestinationBackupVaultArn: aws.String(d), Lifecycle: &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(s.retention)},
+		})
+	}
+	out, err := c.CreateBackupPlan(h.ctx, &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{
+		BackupPlanName: aws.String("prod"), Rules: []backuptypes.BackupRuleInput{rule},
+	}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	got, err := c.GetBackupPlan(h.ctx, &backup.GetBackupPlanInput{BackupPlanId: out.BackupPlanId})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	_, err = c.CreateBackupSelection(h.ctx, &backup.CreateBackupSelectionInput{BackupPlanId: out.BackupPlanId, BackupSelection: &backuptypes.BackupSelection{
+		SelectionName: aws.String("these"), IamRoleArn: aws.String("arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"),
+		Resources: s.resources,
+	}})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return planIDs{id: aws.ToString(out.BackupPlanId), arn: aws.ToString(out.BackupPlanArn), ruleID: aws.ToString(got.BackupPlan.Rules[0].RuleId)}
+}
+
+// settleLocks lets compliance-mode grace times pass (3 days), then forgets
+// the setup's events: the function is deployed after the account was set up.
+func (h *harness) settleLocks() {
+	h.sim.Advance(3*24*time.Hour + time.Minute)
+	h.sim.DrainEvents()
+}
+
+// runBackups moves the clock to the next 05:00 UTC, when the plans run,
+// and until every job and copy has ended.
+func (h *harness) runBackups() {
+	now := h.sim.Now()
+	next := time.Date(now.Year(), now.Month(), now.Day(), 5, 0, 0, 0, time.UTC)
+	if !next.After(now) {
+		next = next.Add(24 * time.Hour)
+	}
+	h.sim.AdvanceTo(next.Add(time.Minute))
+	h.sim.Settle(6 * time.Hour)
+}
+
+// bus is the account's default event bus in the harness's region with the
+// function's one rule: it delivers, in order, the emitted events the rule
+// matches. deliver returns an error for the handler to retry.
+type delivery struct {
+	DetailType string
+	Raw        []byte
+}
+
+func (h *harness) pending() []delivery {
+	h.t.Helper()
+	var out []delivery
+	for _, e := range h.sim.DrainEvents() {
+		if e.Region != region {
+			continue // a rule only sees its own region's bus
+		}
+		ok, err := h.rule().Matches(e.JSON)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if ok {
+			out = append(out, delivery{DetailType: e.DetailType, Raw: e.JSON})
+		}
+	}
+	return out
+}
+
+func (h *harness) rule() *eventbridge.Pattern {
+	h.t.Helper()
+	ps, err := events.Patterns()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Name == "backup-compliance--backup" {
+			c, err := eventbridge.CompilePattern(p.JSON)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			return c
+		}
+	}
+	h.t.Fatal("no backup-compliance pattern in the catalogue")
+	return nil
+}
+
+// deliverAll delivers what the bus has, retrying an event the handler
+// returned an error for as Lambda's asynchronous invocation does (two
+// retries), and returns what it delivered.
+func (h *harness) deliverAll() []delivery {
+	h.t.Helper()
+	ds := h.pending()
+	for _, d := range ds {
+		var err error
+		for range 3 {
+			if err = h.deliver(d.Raw); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			h.t.Fatalf("%s failed three times: %v\nlogs:\n%s", d.DetailType, err, h.logs.String())
+		}
+	}
+	return ds
+}
+
+// findings returns the last status of every (check, resource) across the
+// notifications published so far.
+func (h *harness) findings() map[string]notify.Status {
+	out := map[string]notify.Status{}
+	for _, m := range h.published() {
+		for _, f := range m.Doc.Findings {
+			out[f.Check+" "+f.Resource] = f.Status
+		}
+	}
+	return out
+}
+
+// failing lists the checks published as FAIL (or WARN, ERROR) per
+// resource.
+func (h *harness) failing() map[string]notify.Status {
+	out := map[string]notify.Status{}
+	for k, st := range h.findings() {
+		if st.Bad() {
+			out[k] = st
+		}
+	}
+	return out
 }

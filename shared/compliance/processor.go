@@ -307,7 +307,7 @@ func (p *Processor) copyJob(ctx context.Context, ev eventbridge.Event, d *eventb
 		SourceRecoveryPointARN: d.SourceRecoveryPointARN, IAMRoleARN: d.IAMRoleARN}
 	jobFinding, ended := CopyJobFailed(job)
 	if !ended {
-		e.decision = fmt.Sprintf("no-op: copy job %s is %s", d.CopyJobID, d.State)
+		e.decision = fmt.Sprintf("no-op: copy job %s is %s", orPlaceholder(d.CopyJobID, "of "+d.SourceRecoveryPointARN), d.State)
 		return e, nil
 	}
 	destRegion := d.DestinationRegion()
