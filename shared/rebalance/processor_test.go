@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/selfheal/selfheal/shared/awssim"
@@ -763,4 +765,88 @@ func TestLateOpenAfterCloseChangesNothing(t *testing.T) {
 	if w := r.asgWrites(); len(w) != 0 {
 		t.Errorf("Auto Scaling writes: %v", w)
 	}
+}
+
+// More evacuations than the breaker allows: the one past the limit is not
+// made, one CRITICAL notification says so, nothing is written while it is
+// open, and it closes by itself a window later (announced once) or when a
+// human deletes its state item.
+func TestBreakerOnTheSim(t *testing.T) {
+	setup := func(t *testing.T) *rig {
+		r := newRig(t, func(p *config.Policy) {
+			p.Rebalance.Breaker = config.Breaker{MaxEvacuations: 2, Window: config.Dur(time.Hour)}
+		})
+		for _, g := range []string{"g1", "g2", "g3"} {
+			r.group(g, 3, 3, 3, abc)
+		}
+		r.sim.RaiseAZIssue(region, azA, "EC2")
+		r.pump()
+		want := []string{"BREAKER_OPEN/DONE", "EVACUATE/DONE", "EVACUATE/DONE", "SKIP/SKIPPED breaker-open"}
+		if diff := cmp.Diff(want, kinds(r.actions())); diff != "" {
+			t.Fatalf("notified (-want +got):\n%s", diff)
+		}
+		if a := actionOf(t, r.actions(), notify.ActionBreakerOpen); a.Severity != notify.SeverityCritical {
+			t.Errorf("breaker opened with severity %s, want CRITICAL", a.Severity)
+		}
+		if n := len(r.asgWrites("UpdateAutoScalingGroup")); n != 2 {
+			t.Fatalf("%d group updates, want the 2 the breaker allows", n)
+		}
+		return r
+	}
+	criticals := func(r *rig) int {
+		n := 0
+		for _, a := range r.actions() {
+			if a.Severity == notify.SeverityCritical {
+				n++
+			}
+		}
+		return n
+	}
+
+	t.Run("closes by time", func(t *testing.T) {
+		r := setup(t)
+		writes := len(r.asgWrites())
+		r.sim.Advance(10 * time.Minute)
+		r.sim.RaiseAZIssue(region, azB, "EC2")
+		r.pump()
+		if n := len(r.asgWrites()); n != writes {
+			t.Errorf("%d Auto Scaling writes under an open breaker", n-writes)
+		}
+		if n := criticals(r); n != 1 {
+			t.Errorf("%d CRITICAL notifications, want 1", n)
+		}
+		r.sim.Advance(time.Hour)
+		if err := r.deliver(r.tick("tick-1")); err != nil {
+			t.Fatal(err)
+		}
+		got := kinds(r.actions())
+		if got[len(got)-1] != "BREAKER_CLOSED/DONE" {
+			t.Errorf("last notified %v, want the breaker closed", got)
+		}
+		if err := r.deliver(r.tick("tick-2")); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(kinds(r.actions())); n != len(got) {
+			t.Errorf("the close was announced again")
+		}
+	})
+	t.Run("closed by a human", func(t *testing.T) {
+		r := setup(t)
+		_, err := dynamodb.NewFromConfig(r.sim.Config(region)).DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: aws.String(r.env.Config.TableName),
+			Key: map[string]ddbtypes.AttributeValue{
+				"pk": &ddbtypes.AttributeValueMemberS{Value: "breaker"}, "sk": &ddbtypes.AttributeValueMemberS{Value: "state"},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same issue again: g3 is evacuated now, g1 and g2 stay as they are.
+		if err := r.deliver(withID(t, r.lastEvent("AWS Health Event"), "again")); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.asgWrites("UpdateAutoScalingGroup")); n != 3 {
+			t.Errorf("%d group updates after the human closed the breaker, want 3", n)
+		}
+	})
 }
