@@ -1,0 +1,44 @@
+// Package sweep is the compliance-sweep function: a scheduled, account-wide
+// audit that finds what no single event can show — a cross-region copy that
+// never started, a table nobody backs up, an Auto Scaling group set up to
+// lose capacity — and reports it with a digest.
+//
+// One run, per region in the configuration (each with its own clients):
+//
+//   - overdue copies: expected cross-region copies past their deadline in
+//     the state table are marked overdue (a conditional write, so each is
+//     reported once) and FAIL CROSS_REGION_COPY_COMPLETED;
+//   - vaults and recovery points: the vault-lock checks on every vault,
+//     retention and encryption on every recovery point;
+//   - plans: BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION and
+//     CROSS_REGION_COPY_CONFIGURED;
+//   - protected resources: LAST_RECOVERY_POINT_CREATED within the policy's
+//     interval plus slack;
+//   - PITR of every DynamoDB table, RDS instance and Aurora cluster in
+//     scope, backed up by AWS Backup or not;
+//   - Auto Scaling posture of every group.
+//
+// The checks are shared/compliance's pure functions, the same the event
+// path runs; this package only reads and reports. Reads are list calls that
+// carry what the checks need (ListBackupVaults carries the lock,
+// ListRecoveryPointsByBackupVault the lifecycle and encryption,
+// DescribeAutoScalingGroups the posture, DescribeDBInstances the
+// retention); only plans and DynamoDB PITR cost one call per item, as no
+// list carries them. Every list is paginated; calls in flight are bounded
+// per service and region by the policy's Sweep.Concurrency.
+//
+// Findings go through notify's dedupe, one Report per region and resource
+// type, so a person gets a message when something turns bad or good, not
+// every hour; then one digest per run: counts per check and status, the
+// worst resources, what was resolved, and what the run covered.
+//
+// A run that cannot read everything — the Lambda deadline near (the audit
+// stops with time left to notify and publish), throttling beyond retries,
+// a region that denies access — still reports what it read, and its digest
+// is marked incomplete and names every gap: never a silent partial "all
+// clear". Only a digest that cannot be published is an error (Lambda
+// retries the run).
+//
+// It does not write to AWS beyond its own state and notifications, log
+// (the handler boundary does), or judge anything itself (compliance does).
+package sweep

@@ -1,0 +1,150 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/selfheal/selfheal/shared/awsapi"
+	"github.com/selfheal/selfheal/shared/config"
+	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/state"
+)
+
+// Kinds are the events the sweep handles: its schedule firing.
+var Kinds = []eventbridge.Kind{eventbridge.KindScheduled}
+
+// EventType is the event type of the sweep's notifications.
+const EventType = "Scheduled Sweep"
+
+// MaxAttempts per read call of the audit, first try included. A sweep is
+// one long batch: a throttled read is worth waiting for, where a gap in the
+// audit is not (the event path keeps the SDK's shorter default).
+const MaxAttempts = 10
+
+// Sweeper is the compliance-sweep function: one run audits every region
+// in scope and reports.
+type Sweeper struct {
+	function   string
+	homeRegion string
+	regions    []string
+	policy     config.Policy
+	store      *state.Store
+	notifier   *notify.Notifier
+	now        func() time.Time
+
+	backup *awsapi.PerRegion[BackupAPI]
+	ddb    *awsapi.PerRegion[DynamoDBAPI]
+	rds    *awsapi.PerRegion[RDSAPI]
+	asg    *awsapi.PerRegion[AutoScalingAPI]
+}
+
+// New builds the sweep on the function's dependencies: one client per
+// service and region, made on first use.
+func New(deps handler.Deps) *Sweeper {
+	regions := deps.Config.Regions
+	if len(regions) == 0 {
+		regions = []string{deps.Config.Region}
+	}
+	cfg := deps.AWS.Copy()
+	cfg.RetryMaxAttempts = MaxAttempts
+	return &Sweeper{
+		function:   deps.Function,
+		homeRegion: deps.Config.Region,
+		regions:    regions,
+		policy:     deps.Config.Policy,
+		store:      deps.Store,
+		notifier:   deps.Notifier,
+		now:        deps.Now,
+		backup:     awsapi.NewPerRegion(cfg, func(c aws.Config) BackupAPI { return backup.NewFromConfig(c) }),
+		ddb:        awsapi.NewPerRegion(cfg, func(c aws.Config) DynamoDBAPI { return dynamodb.NewFromConfig(c) }),
+		rds:        awsapi.NewPerRegion(cfg, func(c aws.Config) RDSAPI { return rds.NewFromConfig(c) }),
+		asg:        awsapi.NewPerRegion(cfg, func(c aws.Config) AutoScalingAPI { return autoscaling.NewFromConfig(c) }),
+	}
+}
+
+// Process runs one sweep: observe (reads only, bounded concurrency, within
+// the time the invocation has) → evaluate (pure checks) → report every
+// finding through the dedupe, grouped by region and resource type → one
+// digest. Only a digest that cannot be published is an error: every other
+// failure is a gap the digest names.
+func (s *Sweeper) Process(ctx context.Context, ev eventbridge.Event) (handler.Outcome, error) {
+	start := s.now()
+	b := newBudget(ctx, s.now)
+	work, cancel := b.context(ctx)
+	defer cancel()
+	account := ev.Envelope.AccountID
+	led := newLedger()
+
+	// Observe.
+	copies := s.overdueCopies(work, b, led)
+	scans := s.scan(work, b, led, account)
+
+	// Decide.
+	findings := evaluate(evaluation{
+		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans,
+	})
+
+	// Report.
+	rep := s.report(work, b, led, findings, ev, account)
+	d := buildDigest(findings, rep.resolved, led)
+	msg := notify.Message{
+		Kind: notify.KindDigest, Function: s.function, EventType: EventType, EventID: ev.Envelope.ID,
+		Account: account, Region: ev.Envelope.Region, Time: s.now(), Headline: headline(s.regions, d), Digest: &d,
+	}
+	out := handler.Outcome{
+		Decision: decision(s.regions, d, len(findings)),
+		Findings: len(findings),
+		Failing:  countBad(findings),
+		Notified: rep.sent,
+		Attrs: []slog.Attr{
+			slog.String("regions", strings.Join(s.regions, ",")),
+			slog.Bool("complete", d.Complete),
+			slog.Int("not_covered", len(d.NotCovered)),
+			slog.Int("overdue_copies", len(copies)),
+			slog.Int("resolved", len(rep.resolved)),
+			slog.Duration("sweep_duration", s.now().Sub(start)),
+		},
+	}
+	// The digest gets the whole context, not the work's: its reserve is
+	// what the work's deadline kept free.
+	if _, err := s.notifier.Publish(ctx, msg); err != nil {
+		return out, fmt.Errorf("publish digest: %w", err)
+	}
+	out.Notified++
+	return out, nil
+}
+
+func countBad(fs []notify.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Status.Bad() {
+			n++
+		}
+	}
+	return n
+}
+
+// decision is the run's one log line.
+func decision(regions []string, d notify.Digest, findings int) string {
+	var fail, warn int
+	for _, byStatus := range d.Counts {
+		fail += byStatus[notify.StatusFail]
+		warn += byStatus[notify.StatusWarn] + byStatus[notify.StatusError]
+	}
+	s := fmt.Sprintf("swept %s: %d findings, %d FAIL, %d WARN or ERROR", strings.Join(regions, ", "), findings, fail, warn)
+	if !d.Complete {
+		s = "INCOMPLETE " + s + "; not covered: " + strings.Join(d.NotCovered, "; ")
+	}
+	return s
+}
