@@ -30,7 +30,8 @@ type run struct {
 	delivered                 []delivery
 }
 
-func (s scenario) run(t *testing.T) run {
+// setup builds the account and runs its backups; nothing is delivered yet.
+func (s scenario) setup(t *testing.T) run {
 	t.Helper()
 	p := config.DefaultPolicy()
 	if s.policy != nil {
@@ -51,7 +52,14 @@ func (s scenario) run(t *testing.T) run {
 		s.before(h)
 	}
 	h.runBackups()
-	r.delivered = h.deliverAll()
+	return r
+}
+
+// run sets up and delivers every event of the backups to the function.
+func (s scenario) run(t *testing.T) run {
+	t.Helper()
+	r := s.setup(t)
+	r.delivered = r.h.deliverAll()
 	return r
 }
 
