@@ -135,20 +135,20 @@ type Final struct {
 
 // FinalGroup is a group at the end, with its lowest capacity of the run.
 type FinalGroup struct {
-	Name            string         `json:"name"`
-	Region          string         `json:"region"`
-	Min             int            `json:"min"`
-	Max             int            `json:"max"`
-	Desired         int            `json:"desired"`
-	Subnets         []string       `json:"subnets"`
-	SubnetAZs       []string       `json:"subnetAZs"`
-	OriginalSubnets bool           `json:"originalSubnets"`
-	AZCounts        map[string]int `json:"azCounts"`
-	InService       int            `json:"inService"`
-	Suspended       []string       `json:"suspended,omitempty"`
+	Name            string            `json:"name"`
+	Region          string            `json:"region"`
+	Min             int               `json:"min"`
+	Max             int               `json:"max"`
+	Desired         int               `json:"desired"`
+	Subnets         []string          `json:"subnets"`
+	SubnetAZs       []string          `json:"subnetAZs"`
+	OriginalSubnets bool              `json:"originalSubnets"`
+	AZCounts        map[string]int    `json:"azCounts"`
+	InService       int               `json:"inService"`
+	Suspended       []string          `json:"suspended,omitempty"`
 	Tags            map[string]string `json:"tags,omitempty"`
-	MinInService    int            `json:"minInService"`
-	MinInServiceAt  Offset         `json:"minInServiceAt"`
+	MinInService    int               `json:"minInService"`
+	MinInServiceAt  Offset            `json:"minInServiceAt"`
 }
 
 // DeadLetter is one message of the dead-letter queue: a quarantined event

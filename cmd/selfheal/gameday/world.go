@@ -118,7 +118,11 @@ func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, er
 	if seed == 0 {
 		seed = 1
 	}
-	sim := awssim.New(awssim.WithSeed(seed), awssim.WithRegions(sc.State.Regions...), awssim.WithAZCount(sc.State.AZCount))
+	// An account whose vaults were locked days ago starts that much
+	// earlier: seeding ages it to the game day's start (see seedVaults).
+	start := awssim.DefaultStart.Add(-time.Duration(oldestLock(sc.State.Vaults)) * 24 * time.Hour)
+	sim := awssim.New(awssim.WithSeed(seed), awssim.WithStart(start),
+		awssim.WithRegions(sc.State.Regions...), awssim.WithAZCount(sc.State.AZCount))
 	sim.SetSupportPlan(awssim.SupportPlan(sc.State.SupportPlan))
 	env, err := simenv.New(ctx, sim, sc.Region, sc.Policy)
 	if err != nil {
@@ -201,13 +205,11 @@ func key(region, name string) string { return region + "/" + name }
 // user's infrastructure code would.
 func (w *World) seed(ctx context.Context) error {
 	st := w.Scenario.State
+	if err := w.seedVaults(ctx, st.Vaults); err != nil {
+		return err
+	}
 	for _, g := range st.Groups {
 		if err := w.seedGroup(ctx, g); err != nil {
-			return err
-		}
-	}
-	for _, v := range st.Vaults {
-		if err := w.seedVault(ctx, v); err != nil {
 			return err
 		}
 	}
@@ -288,6 +290,39 @@ func (w *World) seedGroup(ctx context.Context, g scenario.Group) error {
 		}
 	}
 	w.groups[key(g.Region, g.Name)] = seededGroup{Name: g.Name, Region: g.Region, Subnets: subnets}
+	return nil
+}
+
+func oldestLock(vaults []scenario.Vault) int {
+	days := 0
+	for _, v := range vaults {
+		if v.Lock != nil {
+			days = max(days, v.Lock.LockedDaysAgo)
+		}
+	}
+	return days
+}
+
+// seedVaults creates the vaults, the oldest locks first: the clock moves
+// forward to each lock's day, so a compliance-mode lock set long enough
+// ago is past its grace time when the game day starts, as in a real
+// account. Nothing else exists yet, so aging costs microseconds a tick.
+func (w *World) seedVaults(ctx context.Context, vaults []scenario.Vault) error {
+	order := slices.Clone(vaults)
+	lockedAgo := func(v scenario.Vault) int {
+		if v.Lock == nil {
+			return 0
+		}
+		return v.Lock.LockedDaysAgo
+	}
+	slices.SortStableFunc(order, func(a, b scenario.Vault) int { return lockedAgo(b) - lockedAgo(a) })
+	for _, v := range order {
+		w.Sim.AdvanceTo(awssim.DefaultStart.Add(-time.Duration(lockedAgo(v)) * 24 * time.Hour))
+		if err := w.seedVault(ctx, v); err != nil {
+			return err
+		}
+	}
+	w.Sim.AdvanceTo(awssim.DefaultStart)
 	return nil
 }
 

@@ -334,4 +334,3 @@ func describe(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
-

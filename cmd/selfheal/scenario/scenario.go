@@ -80,6 +80,9 @@ type Vault struct {
 // governance mode; 3 or more is compliance mode after that grace time.
 type VaultLock struct {
 	MinRetentionDays, MaxRetentionDays, ChangeableForDays int
+	// LockedDaysAgo is how long before the game day the lock was set: a
+	// compliance-mode lock older than its ChangeableForDays is immutable.
+	LockedDaysAgo int
 }
 
 // Table is a DynamoDB table.

@@ -8,6 +8,10 @@ import (
 	"github.com/selfheal/selfheal/shared/config"
 )
 
+// maxLockedDaysAgo bounds how far back a lock may be set: the sim ages the
+// account to get there.
+const maxLockedDaysAgo = 365
+
 var supportPlans = []string{"BASIC", "DEVELOPER", "BUSINESS", "ENTERPRISE_ON_RAMP", "ENTERPRISE"}
 
 // The Auto Scaling processes a group may start with suspended.
@@ -62,6 +66,7 @@ func parseState(o *object, region string) State {
 			lock.MinRetentionDays, _ = l.integer("minRetentionDays", false, 1, 36500)
 			lock.MaxRetentionDays, _ = l.integer("maxRetentionDays", false, 1, 36500)
 			lock.ChangeableForDays, _ = l.integer("changeableForDays", false, 3, 36500)
+			lock.LockedDaysAgo, _ = l.integer("lockedDaysAgo", false, 0, maxLockedDaysAgo)
 			if lock.MaxRetentionDays > 0 && lock.MaxRetentionDays < lock.MinRetentionDays {
 				l.r.addf(l.at("maxRetentionDays"), "%d is less than minRetentionDays %d", lock.MaxRetentionDays, lock.MinRetentionDays)
 			}

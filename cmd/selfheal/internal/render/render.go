@@ -71,6 +71,16 @@ func (p *printer) timeline(rep *gameday.Report) {
 			}
 		case gameday.EntryInvocation:
 			inv := e.Invocation
+			if quiet(inv) {
+				// Events a function looked at and let be: one line each.
+				what := inv.Status
+				if strings.HasPrefix(inv.Decision, "no-op") {
+					what = "no-op"
+				}
+				p.line("%s  · %s → %s: %s", at, e.Summary, inv.Function, what)
+				lastEvent = ""
+				continue
+			}
 			if e.EventID == "" || e.EventID != lastEvent {
 				p.line("%s  ⚡ %s", at, e.Summary)
 				lastEvent = e.EventID
@@ -84,6 +94,12 @@ func (p *printer) timeline(rep *gameday.Report) {
 	b := rep.Bus
 	p.line("bus: %d events in %s, %d routed, %d deliveries; %d events in regions without a deployment",
 		b.Events, rep.Region, b.Routed, b.Deliveries, b.OtherRegions)
+}
+
+// quiet reports an invocation that decided to do nothing and said nothing.
+func quiet(inv *gameday.Invocation) bool {
+	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0 &&
+		(strings.HasPrefix(inv.Decision, "no-op") || inv.Status == "ignored" || inv.Status == "duplicate")
 }
 
 func pad(s string) string { return strings.Repeat(" ", len(s)) }
@@ -142,7 +158,7 @@ func Invocation(w io.Writer, inv *gameday.Invocation) error {
 const maxBar = 12
 
 func (p *printer) capacity(s gameday.GroupSeries) {
-	p.section(fmt.Sprintf("CAPACITY %s (%s): instances in service per AZ, ! = AZ impaired", s.Name, s.Region))
+	p.section(fmt.Sprintf("CAPACITY %s (%s): in service per AZ (! impaired, · not in the group's subnets)", s.Name, s.Region))
 	head := fmt.Sprintf("%-10s", "offset")
 	for _, az := range s.AZs {
 		head += fmt.Sprintf("  %-*s", maxBar+4, az)
@@ -158,15 +174,17 @@ func (p *printer) capacity(s gameday.GroupSeries) {
 		row := fmt.Sprintf("%-10s", x.Offset)
 		for _, az := range s.AZs {
 			n := x.AZCounts[az]
-			bar := strings.Repeat("█", scaled(n, most))
-			mark := " "
-			if slices.Contains(x.Impaired, az) {
-				mark = "!"
+			cell := fmt.Sprint(n)
+			if bar := strings.Repeat("█", scaled(n, most)); bar != "" {
+				cell = bar + " " + cell
 			}
 			if !slices.Contains(x.SubnetAZs, az) {
-				bar = strings.Repeat("·", 1)
+				cell = "· " + cell
 			}
-			row += fmt.Sprintf("  %-*s", maxBar+4, fmt.Sprintf("%s %d%s", bar, n, mark))
+			if slices.Contains(x.Impaired, az) {
+				cell += "!"
+			}
+			row += fmt.Sprintf("  %-*s", maxBar+4, cell)
 		}
 		p.line("%s  %5d  %7d  %3d", row, x.InService, x.Desired, x.Max)
 	}
@@ -186,13 +204,23 @@ func (p *printer) compliance(rep *gameday.Report) {
 		p.line("(no findings notified)")
 		return
 	}
-	width := len("CHECK")
+	width, sw := len("CHECK"), len("STATUS")
 	for _, f := range rep.Findings {
-		width = max(width, len(f.Check))
+		if f.Status.Bad() {
+			width, sw = max(width, len(f.Check)), max(sw, len(f.Status))
+		}
 	}
-	p.line("%-6s  %-*s  %-8s  %s", "STATUS", width, "CHECK", "NOTIFIED", "RESOURCE")
+	p.line("%-*s  %-*s  %-8s  %s", sw, "STATUS", width, "CHECK", "NOTIFIED", "RESOURCE")
+	good := 0
 	for _, f := range rep.Findings {
-		p.line("%-6s  %-*s  %8d  %s", f.Status, width, f.Check, f.Notified, shortARN(f.Resource))
+		if !f.Status.Bad() {
+			good++
+			continue
+		}
+		p.line("%-*s  %-*s  %8d  %s", sw, f.Status, width, f.Check, f.Notified, shortARN(f.Resource))
+	}
+	if good > 0 {
+		p.line("… and %d passing or not applicable (--json lists every finding)", good)
 	}
 }
 
