@@ -51,10 +51,6 @@ func (s *Sim) registerCloudWatch() {
 	handle(s, ServiceCloudWatch, "SetAlarmState", s.cw.setAlarmState)
 }
 
-func (x *cloudwatchState) reconcile() {}
-
-func (x *cloudwatchState) busy() bool { return false }
-
 func cwInvalid(format string, args ...any) error {
 	return &cwtypes.InvalidParameterValueException{Message: aws.String(fmt.Sprintf(format, args...))}
 }

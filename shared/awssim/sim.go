@@ -30,7 +30,6 @@ type Sim struct {
 	tick      time.Duration
 	seed      uint64
 	rng       *rand.Rand
-	serial    uint64 // for ids that must be unique and stable
 
 	regions     map[string]*Region
 	regionNames []string // sorted
@@ -189,6 +188,7 @@ func (s *Sim) advanceLocked(d time.Duration) {
 func (s *Sim) reconcileLocked() {
 	s.ec2.reconcile()
 	s.asg.reconcile()
+	s.sqs.reconcile()
 	s.backup.reconcile()
 	s.ddb.reconcile()
 	s.rds.reconcile()
@@ -215,9 +215,6 @@ func (s *Sim) uuid() string {
 	h := s.nextID("", 32)
 	return fmt.Sprintf("%s-%s-4%s-a%s-%s", h[0:8], h[8:12], h[13:16], h[17:20], h[20:32])
 }
-
-// Region returns a region of the account, or nil.
-func (s *Sim) region(name string) *Region { return s.regions[name] }
 
 // Regions lists the account's regions, sorted.
 func (s *Sim) Regions() []string {

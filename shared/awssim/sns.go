@@ -61,10 +61,6 @@ func (s *Sim) registerSNS() {
 	handle(s, ServiceSNS, "ListTopics", s.sns.listTopics)
 }
 
-func (x *snsState) reconcile() {}
-
-func (x *snsState) busy() bool { return false }
-
 func snsInvalid(msg string) error {
 	return &snstypes.InvalidParameterException{Message: aws.String("Invalid parameter: " + msg)}
 }
