@@ -53,11 +53,6 @@ func parseCron(expr string) (cronSchedule, error) {
 	if len(f) != 6 {
 		return c, fmt.Errorf("%q has %d fields, a cron expression has 6", expr, len(f))
 	}
-	for _, field := range f {
-		if strings.ContainsAny(field, "LW#") {
-			return c, fmt.Errorf("%q uses L, W or #, which the sweep does not evaluate", expr)
-		}
-	}
 	var err error
 	if c.minutes, err = cronField(f[0], 0, 59, nil); err != nil {
 		return c, fmt.Errorf("%q minutes: %w", expr, err)
@@ -115,6 +110,9 @@ func cronField(field string, lo, hi int, names map[string]int) ([]int, error) {
 			return v, nil
 		}
 		v, err := strconv.Atoi(s)
+		if err != nil && strings.ContainsAny(s, "LW#") {
+			return 0, fmt.Errorf("%q: L, W and # are not evaluated by the sweep", s)
+		}
 		if err != nil || v < lo || v > hi {
 			return 0, fmt.Errorf("%q is not a value from %d to %d", s, lo, hi)
 		}

@@ -23,6 +23,7 @@ func TestScheduleGap(t *testing.T) {
 		{"hourly", "cron(15 * ? * * *)", "", time.Hour},
 		{"hour list with uneven gaps", "cron(0 1,7,19 ? * * *)", "", 12 * time.Hour},
 		{"weekly by name", "cron(0 5 ? * SUN *)", "", 7 * 24 * time.Hour},
+		{"names with W and L in them are names", "cron(0 5 ? JUN,JUL WED *)", "", 308 * 24 * time.Hour}, // Jul 29 → Jun 2
 		{"weekdays: the weekend is the gap", "cron(0 5 ? * MON-FRI *)", "", 72 * time.Hour},
 		{"weekdays by number (2-6 is MON-FRI)", "cron(30 22 ? * 2-6 *)", "", 72 * time.Hour},
 		{"monthly: the longest month", "cron(0 5 1 * ? *)", "", 31 * 24 * time.Hour},

@@ -1,0 +1,108 @@
+package compliance_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/selfheal/selfheal/events"
+	"github.com/selfheal/selfheal/shared/awssim"
+	"github.com/selfheal/selfheal/shared/compliance"
+	"github.com/selfheal/selfheal/shared/config"
+	"github.com/selfheal/selfheal/shared/notify"
+)
+
+// sampleAccount is the account the catalogue's story happens in, as far as
+// the sim can rebuild it: the table orders with 35 days of PITR, prod-vault
+// and the DR vault dr-vault (us-west-2) locked in compliance mode for 7 to
+// 365 days. What the sim cannot rebuild (recovery points, plan and copy ids
+// AWS made, the database payments, audit-vault) is absent, which the
+// function reads as deleted since the event.
+func sampleAccount(t testing.TB, p config.Policy) *harness {
+	t.Helper()
+	h := newHarness(t, p, awssim.WithTick(time.Minute), awssim.WithStart(time.Date(2026, 2, 25, 0, 0, 0, 0, time.UTC)))
+	createTable(t, h.sim, "orders", 35)
+	h.vault("us-east-1", "prod-vault", compliance3)
+	h.vault("us-west-2", "dr-vault", compliance3)
+	h.settleLocks()
+	return h
+}
+
+// Every sample event of the catalogue, through the real handler: the
+// outcome each one must have.
+func TestEverySampleEvent(t *testing.T) {
+	P, F, W, N := notify.StatusPass, notify.StatusFail, notify.StatusWarn, notify.StatusNotApplicable
+	want := map[string]map[string]notify.Status{
+		"backup-job-state-change--completed.json": {
+			compliance.CheckBackupJobFailed:  P,
+			compliance.CheckVaultLockPresent: P, compliance.CheckVaultLockImmutable: P, compliance.CheckVaultLockRetention: P,
+			// The sample's recovery point is not in the sim: deleted since the job.
+			compliance.CheckRecoveryPointRetention: W, compliance.CheckRecoveryPointEncrypted: N,
+			compliance.CheckPITREnabled: P, compliance.CheckPITRWindow: P, compliance.CheckPITRFreshness: P,
+			// Nor is its plan: deleted since the job.
+			compliance.CheckCrossRegionCopyConfigured: N,
+		},
+		"backup-job-state-change--aborted.json": {compliance.CheckBackupJobFailed: F},
+		"backup-job-state-change--expired.json": {compliance.CheckBackupJobFailed: F},
+		"backup-job-state-change--failed.json":  {compliance.CheckBackupJobFailed: F},
+		// audit-vault does not exist in the sim: deleted since it was created.
+		"backup-vault-state-change--created.json": {compliance.CheckVaultLockPresent: N, compliance.CheckVaultLockImmutable: N, compliance.CheckVaultLockRetention: N},
+		"backup-vault-state-change--deleted.json": {compliance.CheckVaultDeleted: W},
+		"backup-vault-state-change--modified-locked.json": {
+			compliance.CheckVaultLockPresent: P, compliance.CheckVaultLockImmutable: P, compliance.CheckVaultLockRetention: P,
+		},
+		"copy-job-state-change--completed.json": {
+			compliance.CheckCopyJobFailed: P, compliance.CheckCrossRegionCopyCompleted: P, compliance.CheckDestinationVaultLocked: P,
+			// The copy's recovery point is not in the sim.
+			compliance.CheckDestinationRetention: W,
+		},
+		"copy-job-state-change--failed.json":                   {compliance.CheckCopyJobFailed: F, compliance.CheckCrossRegionCopyCompleted: F},
+		"recovery-point-state-change--completed.json":          {compliance.CheckRecoveryPointRetention: P, compliance.CheckRecoveryPointEncrypted: P},
+		"recovery-point-state-change--continuous-stopped.json": {compliance.CheckPITREnabled: F},
+	}
+	samples, err := events.Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, s := range samples {
+		name, ok := strings.CutPrefix(s.Path, "aws.backup/")
+		if !ok {
+			continue
+		}
+		seen++
+		t.Run(name, func(t *testing.T) {
+			w, ok := want[name]
+			if !ok {
+				t.Fatalf("no expected outcome for %s: add one", s.Path)
+			}
+			p := config.DefaultPolicy()
+			p.Notify.NotifyPass = true // to see every finding
+			h := sampleAccount(t, p)
+			h.mustDeliver(s.JSON)
+			if l := h.lastLog(); l.Status != "processed" || l.Findings != len(w) {
+				t.Errorf("logged %s with %d findings (%s), want processed with %d", l.Status, l.Findings, l.Decision, len(w))
+			}
+			msgs := h.published()
+			if len(msgs) != 1 {
+				t.Fatalf("%d notifications, want 1", len(msgs))
+			}
+			if diff := cmp.Diff(w, statuses(msgs[0].Doc.Findings, "")); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			if q := h.quarantined(); len(q) != 0 {
+				t.Errorf("quarantined %q", q)
+			}
+			for _, f := range msgs[0].Doc.Findings {
+				if f.Account != account || f.Region == "" || f.ResourceType == "" || f.Resource == "" || f.Summary == "" || len(f.Observed) == 0 {
+					t.Errorf("%s finding lacks where, what or why: %+v", f.Check, f)
+				}
+			}
+		})
+	}
+	if seen != len(want) {
+		t.Errorf("%d aws.backup samples, %d expected outcomes", seen, len(want))
+	}
+}
