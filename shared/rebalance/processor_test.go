@@ -850,3 +850,93 @@ func TestBreakerOnTheSim(t *testing.T) {
 		}
 	})
 }
+
+// Where a Health issue's AZ comes from, cheapest first: the event itself,
+// the instances the groups already list, EC2 for other instances, and the
+// Health API when the event names nothing.
+func TestHealthAZSources(t *testing.T) {
+	stripEntities := func(t *testing.T, raw []byte, az string) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		d := m["detail"].(map[string]any)
+		delete(d, "affectedEntities")
+		if az != "" {
+			d["availabilityZone"] = az
+		}
+		m["resources"] = []string{}
+		out, _ := json.Marshal(m)
+		return out
+	}
+	tests := []struct {
+		name  string
+		event func(t *testing.T, r *rig) []byte
+		az    string
+		calls []string // the look-ups it may make, beyond Auto Scaling's
+	}{
+		{
+			name: "instances of a group",
+			event: func(t *testing.T, r *rig) []byte {
+				r.sim.RaiseAZIssue(region, azA, "EC2")
+				return r.lastEvent("AWS Health Event")
+			},
+			az:    azA,
+			calls: []string{"EC2 DescribeSubnets"},
+		},
+		{
+			name: "an instance in no group",
+			event: func(t *testing.T, r *rig) []byte {
+				id, err := r.sim.RunInstance(region, azB, map[string]string{"Name": "bastion"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return healthEventFor(t, "bastion", id)
+			},
+			az:    azB,
+			calls: []string{"EC2 DescribeInstances", "EC2 DescribeSubnets"},
+		},
+		{
+			name: "no entities: the Health API",
+			event: func(t *testing.T, r *rig) []byte {
+				r.sim.RaiseAZIssue(region, azC, "EC2")
+				return stripEntities(t, r.lastEvent("AWS Health Event"), "")
+			},
+			az:    azC,
+			calls: []string{"Health DescribeEvents", "EC2 DescribeAvailabilityZones", "EC2 DescribeSubnets"},
+		},
+		{
+			name: "the event's own availabilityZone",
+			event: func(t *testing.T, r *rig) []byte {
+				r.sim.RaiseAZIssue(region, azC, "EC2")
+				return stripEntities(t, r.lastEvent("AWS Health Event"), azC)
+			},
+			az:    azC,
+			calls: []string{"EC2 DescribeAvailabilityZones", "EC2 DescribeSubnets"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			r.group("web", 6, 6, 6, abc)
+			raw := tt.event(t, r)
+			r.sim.DrainEvents()
+			n := r.sim.CallCount()
+			if err := r.deliver(raw); err != nil {
+				t.Fatal(err)
+			}
+			if a := actionOf(t, r.actions(), notify.ActionEvacuate); a.AZ != tt.az {
+				t.Errorf("evacuated %s, want %s", a.AZ, tt.az)
+			}
+			var lookups []string
+			for _, c := range r.sim.CallsSince(n) {
+				if c.Service == awssim.ServiceEC2 || c.Service == awssim.ServiceHealth {
+					lookups = append(lookups, c.Service+" "+c.Operation)
+				}
+			}
+			if diff := cmp.Diff(tt.calls, lookups); diff != "" {
+				t.Errorf("look-ups (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
