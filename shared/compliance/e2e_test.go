@@ -31,7 +31,7 @@ type run struct {
 }
 
 // setup builds the account and runs its backups; nothing is delivered yet.
-func (s scenario) setup(t *testing.T) run {
+func (s scenario) setup(t testing.TB) run {
 	t.Helper()
 	p := config.DefaultPolicy()
 	if s.policy != nil {
@@ -56,7 +56,7 @@ func (s scenario) setup(t *testing.T) run {
 }
 
 // run sets up and delivers every event of the backups to the function.
-func (s scenario) run(t *testing.T) run {
+func (s scenario) run(t testing.TB) run {
 	t.Helper()
 	r := s.setup(t)
 	r.delivered = r.h.deliverAll()
@@ -116,7 +116,7 @@ func TestHealthyPlanEveryCheckPasses(t *testing.T) {
 
 // recoveryPoints returns the source recovery point of the run's backup and
 // the one its copy made, from the events delivered.
-func (r run) recoveryPoints(t *testing.T) (source, dest string) {
+func (r run) recoveryPoints(t testing.TB) (source, dest string) {
 	t.Helper()
 	for _, d := range r.delivered {
 		ev, err := eventbridge.Decode(d.Raw)
