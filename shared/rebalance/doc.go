@@ -93,7 +93,9 @@
 // one period after the hysteresis ends.
 //
 // Every action, skip, restore and breaker change is published through
-// shared/notify as one "remediation" message per event.
+// shared/notify as one "remediation" message per event. A signal that only
+// repeats what an earlier event of it said (a Health update, one more
+// launch failure) has its skips logged, not notified again.
 //
 // It does not decide which groups are opted in (the tags do), nor enforce
 // that in IAM: the CDK app allows the Auto Scaling writes only on groups

@@ -169,6 +169,10 @@ type Signal struct {
 	// Title says in a few words what the signal is, for humans.
 	Title   string
 	EventID string
+	// Repeat: an earlier event already reported this impairment of these
+	// AZs (a Health update, a further launch failure). Its skips were
+	// notified then and are only logged now.
+	Repeat bool
 }
 
 // SignalKey builds a signal key.

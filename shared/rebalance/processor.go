@@ -224,7 +224,7 @@ func (p *Processor) onLaunchFailure(ctx context.Context, ev eventbridge.Event, l
 			Attrs:    []slog.Attr{slog.String("az", az), slog.Int("launchFailures", len(failures))},
 		}, nil
 	}
-	next, err := p.launchTransition(ctx, sig, failures[len(failures)-1].At)
+	next, err := p.launchTransition(ctx, &sig, failures[len(failures)-1].At)
 	if err != nil {
 		return handler.Outcome{}, err
 	}

@@ -2,6 +2,7 @@ package rebalance_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -938,5 +939,26 @@ func TestHealthAZSources(t *testing.T) {
 				t.Errorf("look-ups (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A Health issue that keeps sending updates about the same AZ: the group
+// that cannot move is reported once, not on every update.
+func TestRepeatedSignalSkipsAreNotifiedOnce(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 2, 2, 2, []string{azA})
+	r.sim.RaiseAZIssue(region, azA, "EC2")
+	raw := r.lastEvent("AWS Health Event")
+	r.sim.DrainEvents()
+	for i := range 3 {
+		if err := r.deliver(withID(t, raw, fmt.Sprintf("update-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]string{"SKIP/SKIPPED single-az"}, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(r.log.String(), "skip web (single-az)") {
+		t.Error("the repeated skip is not even logged")
 	}
 }

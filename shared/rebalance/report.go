@@ -158,6 +158,9 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 			out = append(out, a)
 		}
 		for _, s := range gp.Skips {
+			if sig.Repeat {
+				break // notified with the first event that said it
+			}
 			a := base
 			a.Kind, a.Outcome, a.Severity = notify.ActionSkip, notify.OutcomeSkipped, skipSeverity[s.Reason]
 			a.AZ = strings.Join(s.AZs, ",")

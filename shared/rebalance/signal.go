@@ -126,6 +126,7 @@ func (p *Processor) transition(ctx context.Context, sig *Signal, remember bool) 
 	if !ok {
 		return prev, found, false, nil
 	}
+	sig.Repeat = repeats(prev, found, *sig)
 	if sig.Effect == EffectRecover && !found {
 		if remember {
 			err = p.store.SaveSignal(ctx, next, p.now().Add(signalMemory))
@@ -145,14 +146,23 @@ func (p *Processor) transition(ctx context.Context, sig *Signal, remember bool) 
 	return next, found, true, nil
 }
 
+// repeats reports whether sig says again what an earlier event of the
+// signal already said. A retry of the same event is no repeat: what it has
+// to say may never have been said.
+func repeats(prev state.Signal, found bool, sig Signal) bool {
+	return found && prev.Impaired && sig.Effect == EffectImpair &&
+		slices.Equal(prev.AZs, sig.AZs) && prev.EventID != sig.EventID
+}
+
 // launchTransition records launch-failure evidence against an AZ as a
 // signal that holds the AZ until the failure window and the recovery
 // hysteresis have passed since the last failure.
-func (p *Processor) launchTransition(ctx context.Context, sig Signal, last time.Time) (state.Signal, error) {
-	prev, _, err := p.store.LoadSignal(ctx, sig.Key)
+func (p *Processor) launchTransition(ctx context.Context, sig *Signal, last time.Time) (state.Signal, error) {
+	prev, found, err := p.store.LoadSignal(ctx, sig.Key)
 	if err != nil {
 		return prev, err
 	}
+	sig.Repeat = repeats(prev, found, *sig)
 	next := prev
 	next.Key = sig.Key
 	if !prev.Impaired || prev.Since.IsZero() {
