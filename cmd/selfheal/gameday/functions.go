@@ -20,10 +20,11 @@ type Function struct {
 	// Retries of an asynchronous invocation that returned an error, as its
 	// EventInvokeConfig sets them (infra/functions.go).
 	Retries int
-	// Scheduled functions run when their schedule fires (an aws.events
-	// "Scheduled Event"); the others on their rules in events/patterns.
-	Scheduled bool
 }
+
+// Scheduled reports whether the function runs on a schedule (it handles
+// aws.events "Scheduled Event"), as well as on its rules if it has any.
+func (f Function) Scheduled() bool { return slices.Contains(f.Kinds, eventbridge.KindScheduled) }
 
 // functions is every function of the suite. Adding one is one entry.
 var functions = []Function{
@@ -58,7 +59,7 @@ func FunctionNames() []string {
 func ParseOptions(name, file, dir string) scenario.Options {
 	fns := make([]scenario.Function, len(functions))
 	for i, f := range functions {
-		fns[i] = scenario.Function{Name: f.Name, Scheduled: f.Scheduled}
+		fns[i] = scenario.Function{Name: f.Name, Scheduled: f.Scheduled()}
 	}
 	return scenario.Options{
 		Name: name, File: file, Functions: fns, Checks: compliance.Checks(),

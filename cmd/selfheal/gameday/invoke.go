@@ -164,3 +164,8 @@ func (c *capture) take() []byte {
 	c.buf.Reset()
 	return out
 }
+
+// DeadLetters lists what the deployment's dead-letter queue holds.
+func (w *World) DeadLetters() []DeadLetter {
+	return deadLetters(w.Sim.QueueMessages(w.Env.Config.QueueURL))
+}

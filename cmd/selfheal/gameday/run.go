@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -260,7 +261,10 @@ func (r *runner) runSchedule(st scenario.Step, a scenario.RunSchedule) {
 		"detail":    map[string]any{},
 	})
 	ev, _ := bus.Parse(raw)
-	r.entry(Entry{Kind: EntryStep, Step: st.Path, Summary: "schedule of " + a.Function + " fired", EventID: ev.ID, Source: ev.Source, DetailType: ev.DetailType})
+	if !strings.HasPrefix(st.Path, "schedules.") {
+		// A recurring schedule shows as its invocations only.
+		r.entry(Entry{Kind: EntryStep, Step: st.Path, Summary: "schedule of " + a.Function + " fired", EventID: ev.ID, Source: ev.Source, DetailType: ev.DetailType})
+	}
 	r.push(delivery{due: w.Sim.Now(), function: a.Function, ev: ev, attempt: 1, rule: "selfheal-" + a.Function})
 }
 

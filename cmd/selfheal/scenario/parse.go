@@ -120,8 +120,11 @@ func parse(r *reader, data []byte, opts Options) *Scenario {
 	} else {
 		sc.Duration = sc.lastAt() + DefaultTail
 	}
+	so, hasSchedules := root.child("schedules", false)
 	if sc.Duration > MaxDuration {
 		r.addf("duration", "%s is longer than the %s a game day may last", sc.Duration, MaxDuration)
+	} else if hasSchedules {
+		w.schedules(so)
 	}
 	if eo, ok := root.child("expect", false); ok {
 		sc.Expect = w.expect(eo)
@@ -214,4 +217,38 @@ func regionsWith(list []string, region string) []string {
 	}
 	slices.Sort(list)
 	return list
+}
+
+// minSchedule is EventBridge's shortest schedule: rate(1 minute).
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+const minSchedule = time.Minute
+
+// schedules turns "schedules": {"function": "every"} into runSchedule
+// steps at every multiple of the interval, as a deployed rate() rule
+// fires.
+func (w *world) schedules(o *object) {
+	names := make([]string, 0, len(o.m))
+	for k := range o.m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		every, ok := o.duration(name, true)
+		fn, found := w.function(o.at(name), name)
+		switch {
+		case !ok || !found:
+			continue
+		case !fn.Scheduled:
+			w.r.addf(o.at(name), "%s runs on events, not on a schedule", name)
+			continue
+		case every < minSchedule:
+			w.r.addf(o.at(name), "%s is more often than EventBridge schedules run (at most every %s)", every, minSchedule)
+			continue
+		}
+		for at := every; at <= w.sc.Duration; at += every {
+			w.sc.Timeline = append(w.sc.Timeline, Step{At: at, Path: o.at(name), Action: RunSchedule{Function: name}})
+		}
+	}
+	o.done()
+	sort.SliceStable(w.sc.Timeline, func(i, j int) bool { return w.sc.Timeline[i].At < w.sc.Timeline[j].At })
 }

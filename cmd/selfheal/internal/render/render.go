@@ -73,11 +73,11 @@ func (p *printer) timeline(rep *gameday.Report) {
 			inv := e.Invocation
 			if quiet(inv) {
 				// Events a function looked at and let be: one line each.
-				what := inv.Status
-				if strings.HasPrefix(inv.Decision, "no-op") {
-					what = "no-op"
+				what := inv.Decision
+				if what == "" {
+					what = inv.Status
 				}
-				p.line("%s  · %s → %s: %s", at, e.Summary, inv.Function, what)
+				p.line("%s  · %s → %s: %s", at, e.Summary, inv.Function, clip(what, 90))
 				lastEvent = ""
 				continue
 			}
@@ -96,10 +96,18 @@ func (p *printer) timeline(rep *gameday.Report) {
 		b.Events, rep.Region, b.Routed, b.Deliveries, b.OtherRegions)
 }
 
-// quiet reports an invocation that decided to do nothing and said nothing.
+// quiet reports an invocation that changed nothing and said nothing.
 func quiet(inv *gameday.Invocation) bool {
-	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0 &&
-		(strings.HasPrefix(inv.Decision, "no-op") || inv.Status == "ignored" || inv.Status == "duplicate")
+	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0
+}
+
+// clip shortens s to n characters.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func pad(s string) string { return strings.Repeat(" ", len(s)) }
@@ -149,7 +157,7 @@ func Invocation(w io.Writer, inv *gameday.Invocation) error {
 			p.line("  %s %s %s: %s", a.Kind, a.Outcome, a.Resource, a.Summary)
 		}
 		for _, f := range n.Findings {
-			p.line("  %-6s %s %s", f.Status, f.Check, shortARN(f.Resource))
+			p.line("  %-14s %s %s", f.Status, f.Check, shortARN(f.Resource))
 		}
 	}
 	return p.err
