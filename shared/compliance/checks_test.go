@@ -706,6 +706,13 @@ func TestUnanswered(t *testing.T) {
 	if !compliance.IsNotFound(missing) || compliance.IsNotFound(denied) {
 		t.Errorf("IsNotFound: DBInstanceNotFound must be not found, access denied not")
 	}
+	invalid := &smithy.OperationError{ServiceID: "Backup", OperationName: "DescribeBackupVault",
+		Err: &smithy.GenericAPIError{Code: "InvalidParameterValueException"}}
+	unsent := &smithy.OperationError{ServiceID: "Backup", OperationName: "DescribeBackupVault",
+		Err: smithy.InvalidParamsError{Context: "DescribeBackupVaultInput"}}
+	if !compliance.IsInvalid(invalid) || !compliance.IsInvalid(unsent) || compliance.IsInvalid(throttled) || compliance.IsInvalid(denied) {
+		t.Errorf("IsInvalid: rejected and unsendable parameters can never succeed; throttling and refusals are not that")
+	}
 	f := compliance.Unanswered(compliance.CheckVaultLockPresent, vaultARN, compliance.TypeBackupVault, denied)
 	if f.Status != notify.StatusError || f.Severity != notify.SeverityMedium {
 		t.Errorf("status %s %s, want ERROR MEDIUM", f.Status, f.Severity)

@@ -34,6 +34,16 @@ var deniedCodes = map[string]bool{
 	"OptInRequired":               true,
 }
 
+// Error codes that mean "what you named cannot exist": the request is
+// wrong, not the moment, so retrying cannot help.
+var invalidCodes = map[string]bool{
+	"InvalidParameterValueException": true,
+	"InvalidParameterValue":          true,
+	"InvalidParameterCombination":    true,
+	"ValidationException":            true,
+	"MissingParameterValueException": true,
+}
+
 func errorCode(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -49,6 +59,13 @@ func IsNotFound(err error) bool { return notFoundCodes[errorCode(err)] }
 // (or of an enabled region): a permanent answer for this check, not a
 // reason to retry the event.
 func IsDenied(err error) bool { return deniedCodes[errorCode(err)] }
+
+// IsInvalid reports whether a read can never succeed as asked: AWS
+// rejected its parameters, or the SDK refused to send them.
+func IsInvalid(err error) bool {
+	var params smithy.InvalidParamsError
+	return invalidCodes[errorCode(err)] || errors.As(err, &params)
+}
 
 // iamPrefix maps SDK service ids to IAM action prefixes.
 var iamPrefix = map[string]string{"Backup": "backup", "DynamoDB": "dynamodb", "RDS": "rds"}

@@ -116,28 +116,46 @@ func unprocessable(ev eventbridge.Event, format string, args ...any) error {
 	return handler.Unprocessable(fmt.Sprintf("%s: %s", ev.Kind.DetailType, fmt.Sprintf(format, args...)), nil)
 }
 
-// fetch runs one event's reads at once: they do not depend on each other,
-// and in Lambda each is a network round trip.
-func fetch(reads ...func()) {
+// fetch runs one event's reads at once (they do not depend on each other,
+// and in Lambda each is a network round trip) and returns their errors in
+// order; a nil read is skipped. A read that panics returns an error: the
+// boundary's recovery cannot reach another goroutine.
+func fetch(reads ...func() error) []error {
+	errs := make([]error, len(reads))
 	var wg sync.WaitGroup
-	for _, r := range reads {
-		if r != nil {
-			wg.Go(r)
+	for i, read := range reads {
+		if read == nil {
+			continue
 		}
+		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("read panicked: %v", r)
+				}
+			}()
+			errs[i] = read()
+		})
 	}
 	wg.Wait()
+	return errs
 }
 
-// retryable joins the errors a retry of the event could fix; refusals
-// (IsDenied) are not among them: their checks answer ERROR instead.
-func retryable(errs ...error) error {
-	var out []error
+// settle sorts the errors of an event's reads: one AWS says can never
+// succeed (IsInvalid) makes the event unprocessable; others a retry could
+// fix are returned to be retried; refusals (IsDenied) are left to the
+// checks, which answer ERROR.
+func settle(ev eventbridge.Event, errs ...error) error {
+	var retry []error
 	for _, err := range errs {
-		if err != nil && !IsDenied(err) {
-			out = append(out, err)
+		switch {
+		case err == nil || IsDenied(err):
+		case IsInvalid(err):
+			return handler.Unprocessable(ev.Kind.DetailType+": AWS rejects what the event names", err)
+		default:
+			retry = append(retry, err)
 		}
 	}
-	return errors.Join(out...)
+	return errors.Join(retry...)
 }
 
 // vaultARNFor names a vault from its name when an event gives no ARN, in
@@ -181,33 +199,36 @@ func (p *Processor) backupJob(ctx context.Context, ev eventbridge.Event, d *even
 
 	// Observe.
 	var (
-		vault             VaultState
-		rp                RecoveryPointState
-		plan              PlanState
-		pitr              PITRState
-		vErr, rErr, pErr  error
-		tErr              error
-		continuous        = IsContinuousRecoveryPoint(d.RecoveryPointARN)
-		kind              = PITRKindOf(d.ResourceARN, d.ResourceType)
-		pitrFromRecovery  = kind == PITRS3 && continuous
-		planID            = d.CreatedBy.BackupPlanID
-		region            = RegionOf(d.RecoveryPointARN)
-		readPlan, readRes func()
+		vault            VaultState
+		rp               RecoveryPointState
+		plan             PlanState
+		pitr             PITRState
+		continuous       = IsContinuousRecoveryPoint(d.RecoveryPointARN)
+		kind             = PITRKindOf(d.ResourceARN, d.ResourceType)
+		pitrFromRecovery = kind == PITRS3 && continuous // the job's recovery point is the bucket's PITR
+		planID           = d.CreatedBy.BackupPlanID
+		region           = RegionOf(d.RecoveryPointARN)
+		readPlan         func() error
+		readPITR         func() error
 	)
 	if planID != "" {
-		readPlan = func() { plan, pErr = p.observe.Plan(ctx, region, planID) }
+		readPlan = func() (err error) { plan, err = p.observe.Plan(ctx, region, planID); return err }
 	}
 	if !pitrFromRecovery {
-		readRes = func() { pitr, tErr = p.observe.PITR(ctx, d.ResourceARN, d.ResourceType, region) }
+		readPITR = func() (err error) { pitr, err = p.observe.PITR(ctx, d.ResourceARN, d.ResourceType, region); return err }
 	}
-	fetch(
-		func() { vault, vErr = p.observe.Vault(ctx, job.VaultARN) },
-		func() { rp, rErr = p.observe.RecoveryPoint(ctx, VaultNameOf(job.VaultARN), d.RecoveryPointARN) },
-		readPlan, readRes,
+	errs := fetch(
+		func() (err error) { vault, err = p.observe.Vault(ctx, job.VaultARN); return err },
+		func() (err error) {
+			rp, err = p.observe.RecoveryPoint(ctx, VaultNameOf(job.VaultARN), d.RecoveryPointARN)
+			return err
+		},
+		readPlan, readPITR,
 	)
-	if err := retryable(vErr, rErr, pErr, tErr); err != nil {
+	if err := settle(ev, errs...); err != nil {
 		return e, err
 	}
+	vErr, rErr, pErr, tErr := errs[0], errs[1], errs[2], errs[3]
 
 	// Decide.
 	now := p.now()
@@ -346,20 +367,21 @@ func (p *Processor) copyJob(ctx context.Context, ev eventbridge.Event, d *eventb
 
 	// The copy landed: check where, with clients for the destination region.
 	var (
-		vault      VaultState
-		rp         RecoveryPointState
-		vErr, rErr error
-		readRP     func()
+		vault  VaultState
+		rp     RecoveryPointState
+		readRP func() error
 	)
 	if d.DestinationRecoveryPointARN != "" {
-		readRP = func() {
-			rp, rErr = p.observe.RecoveryPoint(ctx, VaultNameOf(d.DestinationBackupVaultARN), d.DestinationRecoveryPointARN)
+		readRP = func() (err error) {
+			rp, err = p.observe.RecoveryPoint(ctx, VaultNameOf(d.DestinationBackupVaultARN), d.DestinationRecoveryPointARN)
+			return err
 		}
 	}
-	fetch(func() { vault, vErr = p.observe.Vault(ctx, d.DestinationBackupVaultARN) }, readRP)
-	if err := retryable(vErr, rErr); err != nil {
+	errs := fetch(func() (err error) { vault, err = p.observe.Vault(ctx, d.DestinationBackupVaultARN); return err }, readRP)
+	if err := settle(ev, errs...); err != nil {
 		return e, err
 	}
+	vErr, rErr := errs[0], errs[1]
 	if vErr != nil {
 		fs = append(fs, Unanswered(CheckDestinationVaultLocked, d.DestinationBackupVaultARN, TypeBackupVault, vErr))
 	} else {
@@ -423,7 +445,7 @@ func (p *Processor) recoveryPoint(ctx context.Context, ev eventbridge.Event, d *
 	// The event carries the lifecycle and encryption; only the vault's
 	// lock bounds need a read.
 	vault, vErr := p.observe.Vault(ctx, rp.VaultARN)
-	if err := retryable(vErr); err != nil {
+	if err := settle(ev, vErr); err != nil {
 		return e, err
 	}
 	var lock *VaultState
@@ -460,13 +482,14 @@ func (p *Processor) vault(ctx context.Context, ev eventbridge.Event, d *eventbri
 		return e, nil
 	}
 	v, err := p.observe.Vault(ctx, arn)
+	if serr := settle(ev, err); serr != nil {
+		return e, serr
+	}
 	switch {
-	case IsDenied(err):
+	case err != nil:
 		for _, c := range []string{CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention} {
 			e.findings = append(e.findings, Unanswered(c, arn, TypeBackupVault, err))
 		}
-	case err != nil:
-		return e, err
 	default:
 		e.findings = VaultChecks(v, p.policy.VaultLock, p.now())
 	}
