@@ -244,3 +244,38 @@ func BenchmarkHandleScheduled(b *testing.B) {
 		func(i int) []byte { return r.tick(fmt.Sprintf("tick-%d", i)) },
 		func(i int) { r.sim.Advance(time.Minute) })
 }
+
+// BenchmarkHandleHealthAccount: the Health issue in accounts of growing
+// size, one group in ten opted in: the cost grows with the opted-in groups
+// (ledger reads, writes) and with the pages of groups (100 a call).
+func BenchmarkHandleHealthAccount(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("groups=%d", n), func(b *testing.B) {
+			r := newRig(b, benchPolicy)
+			for g := range n {
+				if g%10 == 0 {
+					r.group(fmt.Sprintf("web-%04d", g), 3, 3, 3, abc)
+				} else {
+					r.group(fmt.Sprintf("other-%04d", g), 3, 3, 3, abc, "team=other")
+				}
+			}
+			var arn string
+			c := benchEvents(b, r,
+				func(i int) []byte {
+					arn = r.sim.RaiseAZIssue(region, azA, "EC2")
+					return r.lastEvent("AWS Health Event")
+				},
+				func(i int) {
+					if err := r.sim.CloseHealthEvent(arn); err != nil {
+						b.Fatal(err)
+					}
+					r.pump()
+					r.sim.Advance(2 * time.Minute)
+					r.sim.DrainEvents()
+				})
+			if c.updates != b.N*(n/10) {
+				b.Fatalf("%d group updates in %d ops: not every opted-in group evacuated", c.updates, b.N)
+			}
+		})
+	}
+}

@@ -962,3 +962,34 @@ func TestRepeatedSignalSkipsAreNotifiedOnce(t *testing.T) {
 		t.Error("the repeated skip is not even logged")
 	}
 }
+
+// An account with hundreds of groups in the impaired AZ, few of them opted
+// in: the opted-in ones move, the others are listed in one action, and the
+// notification fits in one SNS message.
+func TestLargeAccountFitsOneNotification(t *testing.T) {
+	r := newRig(t, nil)
+	for i := range 300 {
+		r.group(fmt.Sprintf("other-%03d", i), 1, 1, 1, abc, "team=other")
+	}
+	for i := range 3 {
+		r.group(fmt.Sprintf("web-%d", i), 3, 3, 3, abc)
+	}
+	r.sim.RaiseAZIssue(region, azA, "EC2")
+	r.pump()
+	if len(r.errs) > 0 {
+		t.Fatalf("function errors: %v", r.errs)
+	}
+	want := []string{"EVACUATE/DONE", "EVACUATE/DONE", "EVACUATE/DONE", "SKIP/SKIPPED not-opted-in"}
+	if diff := cmp.Diff(want, kinds(r.actions())); diff != "" {
+		t.Errorf("notified (-want +got):\n%s", diff)
+	}
+	skip := actionOf(t, r.actions(), notify.ActionSkip)
+	// The sim's groups span AZs a, b, c; 1 instance each lands in one of
+	// them, but every group has a subnet in us-east-1a.
+	if skip.Details["count"] != "300" || !strings.Contains(skip.Details["groups"], "other-000") || !strings.HasSuffix(skip.Details["groups"], "and 200 more") {
+		t.Errorf("merged skip %+v, want the 300 groups counted and the first 100 listed", skip.Details)
+	}
+	if w := r.asgWrites("UpdateAutoScalingGroup"); len(w) != 3 {
+		t.Errorf("%d group updates, want the 3 opted-in groups", len(w))
+	}
+}

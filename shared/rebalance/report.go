@@ -109,6 +109,7 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 		})
 	}
 	sig := plan.Signal
+	var skips []skipped
 	for _, gp := range plan.Groups {
 		base := notify.Action{Resource: gp.ARN, ResourceType: groupType}
 		if base.Resource == "" {
@@ -157,18 +158,80 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 			a.Summary = fmt.Sprintf("%s: %s tag brought in line with the ledger (%q)", gp.Group, TagEvacuatedFrom, gp.Target.EvacuatedTag)
 			out = append(out, a)
 		}
-		for _, s := range gp.Skips {
-			if sig.Repeat {
-				break // notified with the first event that said it
-			}
-			a := base
-			a.Kind, a.Outcome, a.Severity = notify.ActionSkip, notify.OutcomeSkipped, skipSeverity[s.Reason]
-			a.AZ = strings.Join(s.AZs, ",")
-			a.Summary = fmt.Sprintf("%s: did not %s %s: %s", gp.Group, s.What, a.AZ, s.Reason)
-			a.Reason = s.Detail
-			a.Details = map[string]string{"signal": sig.Key, "reason": string(s.Reason)}
-			out = append(out, a)
+		if sig.Repeat {
+			continue // its skips were notified with the first event that said them
 		}
+		for _, s := range gp.Skips {
+			skips = append(skips, skipped{gp: gp, Skip: s})
+		}
+	}
+	return append(out, skipActions(sig, skips)...)
+}
+
+type skipped struct {
+	gp GroupPlan
+	Skip
+}
+
+// Past manySkips groups skipped alike, they are one action that lists
+// them: an account can have hundreds of groups out of scope in an AZ, and
+// one SNS message holds 256 KiB.
+const (
+	manySkips = 10
+	maxListed = 100
+)
+
+func skipActions(sig Signal, skips []skipped) []notify.Action {
+	type key struct {
+		what   Skipped
+		azs    string
+		reason SkipReason
+	}
+	buckets := map[key][]skipped{}
+	var order []key
+	for _, s := range skips {
+		k := key{s.What, strings.Join(s.AZs, ","), s.Reason}
+		if _, ok := buckets[k]; !ok {
+			order = append(order, k)
+		}
+		buckets[k] = append(buckets[k], s)
+	}
+	var out []notify.Action
+	for _, k := range order {
+		b := buckets[k]
+		one := func(s skipped) notify.Action {
+			a := notify.Action{
+				Kind: notify.ActionSkip, Outcome: notify.OutcomeSkipped, Severity: skipSeverity[s.Reason],
+				Resource: s.gp.ARN, ResourceType: groupType, AZ: k.azs,
+				Summary: fmt.Sprintf("%s: did not %s %s: %s", s.gp.Group, s.What, k.azs, s.Reason),
+				Reason:  s.Detail,
+				Details: map[string]string{"signal": sig.Key, "reason": string(s.Reason)},
+			}
+			if a.Resource == "" {
+				a.Resource = s.gp.Group
+			}
+			return a
+		}
+		if len(b) <= manySkips {
+			for _, s := range b {
+				out = append(out, one(s))
+			}
+			continue
+		}
+		a := one(b[0])
+		names := make([]string, 0, min(len(b), maxListed))
+		for _, s := range b[:min(len(b), maxListed)] {
+			names = append(names, s.gp.Group)
+		}
+		list := strings.Join(names, ",")
+		if len(b) > maxListed {
+			list += fmt.Sprintf(" and %d more", len(b)-maxListed)
+		}
+		a.Resource = fmt.Sprintf("%d Auto Scaling groups", len(b))
+		a.Summary = fmt.Sprintf("%d groups: did not %s %s: %s", len(b), k.what, k.azs, k.reason)
+		a.Details["groups"] = list
+		a.Details["count"] = strconv.Itoa(len(b))
+		out = append(out, a)
 	}
 	return out
 }
@@ -262,6 +325,9 @@ func decision(plan Plan, res result) string {
 		for _, s := range gp.Skips {
 			skips = append(skips, fmt.Sprintf("%s (%s)", gp.Group, s.Reason))
 		}
+	}
+	if len(skips) > maxListed {
+		skips = append(skips[:maxListed], fmt.Sprintf("and %d more", len(skips)-maxListed))
 	}
 	if len(skips) > 0 {
 		parts = append(parts, "skip "+strings.Join(skips, ", "))
