@@ -197,115 +197,41 @@ func (p *Processor) backupJob(ctx context.Context, ev eventbridge.Event, d *even
 		return e, unprocessable(ev, "completed backup job %s without a recovery point ARN and a vault (got %q, %q)", d.BackupJobID, d.RecoveryPointARN, job.VaultARN)
 	}
 
-	// Observe.
-	var (
-		vault            VaultState
-		rp               RecoveryPointState
-		plan             PlanState
-		pitr             PITRState
-		continuous       = IsContinuousRecoveryPoint(d.RecoveryPointARN)
-		kind             = PITRKindOf(d.ResourceARN, d.ResourceType)
-		pitrFromRecovery = kind == PITRS3 && continuous // the job's recovery point is the bucket's PITR
-		planID           = d.CreatedBy.BackupPlanID
-		region           = RegionOf(d.RecoveryPointARN)
-		readPlan         func() error
-		readPITR         func() error
-	)
-	if planID != "" {
-		readPlan = func() (err error) { plan, err = p.observe.Plan(ctx, region, planID); return err }
-	}
-	if !pitrFromRecovery {
-		readPITR = func() (err error) { pitr, err = p.observe.PITR(ctx, d.ResourceARN, d.ResourceType, region); return err }
-	}
-	errs := fetch(
-		func() (err error) { vault, err = p.observe.Vault(ctx, job.VaultARN); return err },
-		func() (err error) {
-			rp, err = p.observe.RecoveryPoint(ctx, VaultNameOf(job.VaultARN), d.RecoveryPointARN)
-			return err
-		},
-		readPlan, readPITR,
-	)
-	if err := settle(ev, errs...); err != nil {
+	o := p.observeBackup(ctx, d, job.VaultARN)
+	if err := settle(ev, o.vaultErr, o.rpErr, o.planErr, o.pitrErr); err != nil {
 		return e, err
 	}
-	vErr, rErr, pErr, tErr := errs[0], errs[1], errs[2], errs[3]
-
-	// Decide.
 	now := p.now()
-	fs := []notify.Finding{jobFinding}
-	if vErr != nil {
-		for _, c := range []string{CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention} {
-			fs = append(fs, Unanswered(c, job.VaultARN, TypeBackupVault, vErr))
-		}
-	} else {
-		fs = append(fs, VaultChecks(vault, p.policy.VaultLock, now)...)
-	}
-	if rErr != nil {
-		fs = append(fs,
-			Unanswered(CheckRecoveryPointRetention, d.RecoveryPointARN, TypeRecoveryPoint, rErr),
-			Unanswered(CheckRecoveryPointEncrypted, d.RecoveryPointARN, TypeRecoveryPoint, rErr))
-	} else {
-		var lock *VaultState
-		if vErr == nil {
-			lock = &vault
-		}
-		fs = append(fs, RecoveryPointRetention(rp, lock, p.policy), RecoveryPointEncrypted(rp))
-	}
-	if pitrFromRecovery {
-		pitr = PITRState{ResourceARN: d.ResourceARN, ResourceType: ResourceType(d.ResourceType, d.ResourceARN), Kind: kind}
-		tErr = rErr
-		if rErr == nil {
-			pitr = PITRFromContinuousRecoveryPoint(pitr, rp)
-		}
-	}
-	if tErr != nil {
-		rt := ResourceType(d.ResourceType, d.ResourceARN)
-		for _, c := range []string{CheckPITREnabled, CheckPITRWindow, CheckPITRFreshness} {
-			fs = append(fs, Unanswered(c, d.ResourceARN, rt, tErr))
-		}
-	} else {
-		fs = append(fs, PITRChecks(pitr, p.policy.PITR, now)...)
-	}
-	if planID == "" {
-		e.decision = fmt.Sprintf("backup job %s COMPLETED (on demand: no plan rule to check for copies)", d.BackupJobID)
-		e.findings = fs
+	fs := append([]notify.Finding{jobFinding}, p.judgeBackup(o, d, job.VaultARN, now)...)
+	e.findings = fs
+	e.decision = fmt.Sprintf("backup job %s COMPLETED", d.BackupJobID)
+	planID := d.CreatedBy.BackupPlanID
+	switch {
+	case planID == "":
+		e.decision += " (on demand: no plan rule to check for copies)"
+		return e, nil
+	case o.planErr != nil:
+		e.findings = append(fs, Unanswered(CheckCrossRegionCopyConfigured, orPlaceholder(d.CreatedBy.BackupPlanARN, planID), TypeBackupPlan, o.planErr))
+		e.decision += fmt.Sprintf("; plan %s unreadable, no copy expected", planID)
 		return e, nil
 	}
-	planARN := d.CreatedBy.BackupPlanARN
-	if pErr != nil {
-		fs = append(fs, Unanswered(CheckCrossRegionCopyConfigured, orPlaceholder(planARN, planID), TypeBackupPlan, pErr))
-		e.findings = fs
-		e.decision = fmt.Sprintf("backup job %s COMPLETED; plan %s unreadable, no copy expected", d.BackupJobID, planID)
-		return e, nil
-	}
-	if plan.ARN == "" {
-		plan.ARN = planARN
-	}
-	fs = append(fs, CrossRegionCopyConfigured(plan, p.policy.CrossRegion))
+	fs = append(fs, CrossRegionCopyConfigured(o.plan, p.policy.CrossRegion))
 
 	// Act: remember the copies this backup should lead to.
-	rule, ruleFound := plan.Rule(d.CreatedBy.BackupRuleID)
+	rule, ruleFound := o.plan.Rule(d.CreatedBy.BackupRuleID)
+	continuous := IsContinuousRecoveryPoint(d.RecoveryPointARN)
 	var expected []string
 	if ruleFound && !continuous {
-		completed := d.CompletionDate
-		if completed.IsZero() {
-			completed = ev.Envelope.Time
+		copies, err := p.expectCopies(ctx, ev, d, rule, now)
+		if err != nil {
+			return e, err
 		}
-		for _, c := range rule.DRCopies(region, p.policy.CrossRegion) {
-			rec, err := p.store.ExpectCopy(ctx, state.ExpectedCopy{
-				SourceRecoveryPointARN: d.RecoveryPointARN, DestinationVaultARN: c.DestinationVaultARN,
-				ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID,
-				Deadline: completed.Add(p.policy.CrossRegion.CopyDeadline.Duration),
-			})
-			if err != nil {
-				return e, err
-			}
-			fs = append(fs, CrossRegionCopyCompleted(rec, now))
-			expected = append(expected, fmt.Sprintf("%s by %s", RegionOf(c.DestinationVaultARN), stamp(&rec.Deadline)))
+		for _, c := range copies {
+			fs = append(fs, CrossRegionCopyCompleted(c, now))
+			expected = append(expected, fmt.Sprintf("%s by %s", RegionOf(c.DestinationVaultARN), stamp(&c.Deadline)))
 		}
 	}
 	e.findings = fs
-	e.decision = fmt.Sprintf("backup job %s COMPLETED", d.BackupJobID)
 	switch {
 	case len(expected) > 0:
 		e.decision += "; copy expected to " + strings.Join(expected, ", ")
@@ -315,6 +241,116 @@ func (p *Processor) backupJob(ctx context.Context, ev eventbridge.Event, d *even
 		e.decision += "; continuous backup: copies are snapshots AWS Backup takes on the rule's schedule, not tracked"
 	}
 	return e, nil
+}
+
+// backupReads is what the reads for a completed backup job found, and
+// the error of each read.
+type backupReads struct {
+	vault                             VaultState
+	rp                                RecoveryPointState
+	plan                              PlanState
+	pitr                              PITRState
+	vaultErr, rpErr, planErr, pitrErr error
+	pitrFromRecoveryPoint             bool
+}
+
+// observeBackup makes the (at most four) reads of a completed backup job
+// at once: the vault, the recovery point, the plan, the resource's PITR.
+// An S3 job whose recovery point is continuous is the bucket's PITR: no
+// fifth read.
+func (p *Processor) observeBackup(ctx context.Context, d *eventbridge.BackupJobStateChange, vaultARN string) backupReads {
+	var o backupReads
+	region := RegionOf(d.RecoveryPointARN)
+	o.pitrFromRecoveryPoint = PITRKindOf(d.ResourceARN, d.ResourceType) == PITRS3 && IsContinuousRecoveryPoint(d.RecoveryPointARN)
+	var readPlan, readPITR func() error
+	if id := d.CreatedBy.BackupPlanID; id != "" {
+		readPlan = func() (err error) { o.plan, err = p.observe.Plan(ctx, region, id); return err }
+	}
+	if !o.pitrFromRecoveryPoint {
+		readPITR = func() (err error) {
+			o.pitr, err = p.observe.PITR(ctx, d.ResourceARN, d.ResourceType, region)
+			return err
+		}
+	}
+	errs := fetch(
+		func() (err error) { o.vault, err = p.observe.Vault(ctx, vaultARN); return err },
+		func() (err error) {
+			o.rp, err = p.observe.RecoveryPoint(ctx, VaultNameOf(vaultARN), d.RecoveryPointARN)
+			return err
+		},
+		readPlan, readPITR,
+	)
+	o.vaultErr, o.rpErr, o.planErr, o.pitrErr = errs[0], errs[1], errs[2], errs[3]
+	if o.pitrFromRecoveryPoint {
+		o.pitr = PITRState{ResourceARN: d.ResourceARN, ResourceType: ResourceType(d.ResourceType, d.ResourceARN), Kind: PITRS3}
+		if o.pitrErr = o.rpErr; o.rpErr == nil {
+			o.pitr = PITRFromContinuousRecoveryPoint(o.pitr, o.rp)
+		}
+	}
+	if o.plan.ARN == "" {
+		o.plan.ARN = d.CreatedBy.BackupPlanARN
+	}
+	return o
+}
+
+// judgeBackup runs the checks of a completed backup job on what was read;
+// a read AWS refused makes its checks ERROR.
+func (p *Processor) judgeBackup(o backupReads, d *eventbridge.BackupJobStateChange, vaultARN string, now time.Time) []notify.Finding {
+	var fs []notify.Finding
+	if o.vaultErr != nil {
+		fs = append(fs, unanswered(vaultARN, TypeBackupVault, o.vaultErr, CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention)...)
+	} else {
+		fs = append(fs, VaultChecks(o.vault, p.policy.VaultLock, now)...)
+	}
+	if o.rpErr != nil {
+		fs = append(fs, unanswered(d.RecoveryPointARN, TypeRecoveryPoint, o.rpErr, CheckRecoveryPointRetention, CheckRecoveryPointEncrypted)...)
+	} else {
+		var lock *VaultState
+		if o.vaultErr == nil {
+			lock = &o.vault
+		}
+		fs = append(fs, RecoveryPointRetention(o.rp, lock, p.policy), RecoveryPointEncrypted(o.rp))
+	}
+	if o.pitrErr != nil {
+		fs = append(fs, unanswered(d.ResourceARN, ResourceType(d.ResourceType, d.ResourceARN), o.pitrErr, CheckPITREnabled, CheckPITRWindow, CheckPITRFreshness)...)
+	} else {
+		fs = append(fs, PITRChecks(o.pitr, p.policy.PITR, now)...)
+	}
+	return fs
+}
+
+// expectCopies records the DR copies the rule makes of the job's recovery
+// point, due CopyDeadline after the job completed, and returns what the
+// state table holds for each: open, or already closed by a copy event
+// that came first.
+func (p *Processor) expectCopies(ctx context.Context, ev eventbridge.Event, d *eventbridge.BackupJobStateChange, rule RuleState, now time.Time) ([]state.ExpectedCopy, error) {
+	completed := d.CompletionDate
+	if completed.IsZero() {
+		completed = ev.Envelope.Time
+	}
+	var out []state.ExpectedCopy
+	for _, c := range rule.DRCopies(RegionOf(d.RecoveryPointARN), p.policy.CrossRegion) {
+		rec, err := p.store.ExpectCopy(ctx, state.ExpectedCopy{
+			SourceRecoveryPointARN: d.RecoveryPointARN, DestinationVaultARN: c.DestinationVaultARN,
+			ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID,
+			Deadline: completed.Add(p.policy.CrossRegion.CopyDeadline.Duration),
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// unanswered is the ERROR finding of each check a refused read left
+// without an answer.
+func unanswered(resource, resourceType string, err error, checks ...string) []notify.Finding {
+	out := make([]notify.Finding, 0, len(checks))
+	for _, c := range checks {
+		out = append(out, Unanswered(c, resource, resourceType, err))
+	}
+	return out
 }
 
 func (p *Processor) copyJob(ctx context.Context, ev eventbridge.Event, d *eventbridge.CopyJobStateChange) (evaluation, error) {
@@ -487,9 +523,7 @@ func (p *Processor) vault(ctx context.Context, ev eventbridge.Event, d *eventbri
 	}
 	switch {
 	case err != nil:
-		for _, c := range []string{CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention} {
-			e.findings = append(e.findings, Unanswered(c, arn, TypeBackupVault, err))
-		}
+		e.findings = unanswered(arn, TypeBackupVault, err, CheckVaultLockPresent, CheckVaultLockImmutable, CheckVaultLockRetention)
 	default:
 		e.findings = VaultChecks(v, p.policy.VaultLock, p.now())
 	}
