@@ -162,3 +162,35 @@ func TestObserverPITR(t *testing.T) {
 		})
 	}
 }
+
+// An S3 bucket's PITR is its AWS Backup continuous recovery point, found
+// among the bucket's recovery points (one list page) and described for its
+// retention: two reads.
+func TestObserverS3PITR(t *testing.T) {
+	P, F, N := notify.StatusPass, notify.StatusFail, notify.StatusNotApplicable
+	for _, continuous := range []bool{true, false} {
+		h := newHarness(t, config.DefaultPolicy(), awssim.WithTick(time.Minute))
+		bucket := "arn:aws:s3:::media"
+		h.vault("us-east-1", "prod-vault", unlocked)
+		h.plan(planSpec{vault: "prod-vault", continuous: continuous, resources: []string{bucket}, retention: 14})
+		h.runBackups()
+		before := h.sim.CallCount()
+		s, err := compliance.NewObserver(h.sim.Config(region)).PITR(h.ctx, bucket, "S3", region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, calls := [3]notify.Status{P, P, N}, 2
+		if !continuous {
+			want, calls = [3]notify.Status{F, N, N}, 1
+		}
+		if diff := cmp.Diff(want, pitrStatuses(s, h.sim.Now())); diff != "" {
+			t.Errorf("continuous %v: PITR_ENABLED, PITR_WINDOW, PITR_FRESHNESS (-want +got):\n%s", continuous, diff)
+		}
+		if continuous && (s.WindowDays == nil || *s.WindowDays != 14) {
+			t.Errorf("window %v, want the continuous recovery point's 14 days", s.WindowDays)
+		}
+		if n := len(h.sim.CallsSince(before)); n != calls {
+			t.Errorf("continuous %v: %d calls, want %d", continuous, n, calls)
+		}
+	}
+}
