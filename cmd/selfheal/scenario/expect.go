@@ -79,9 +79,9 @@ func (w *world) groupExpect(o *object, p string) GroupExpect {
 		}
 		c.done()
 	}
-	if g.MinInService == nil && g.MaxSize == nil && g.MaxSizeAtLeast == nil && g.MinSize == nil && g.Desired == nil &&
-		g.OriginalSubnets == nil && g.AZs == nil && g.AZCounts == nil {
-		w.r.addf(p, "checks nothing: give minInService, azCounts, azs, originalSubnets, maxSize, maxSizeAtLeast, minSize or desired")
+	checks := []string{"minInService", "azCounts", "azs", "originalSubnets", "maxSize", "maxSizeAtLeast", "minSize", "desired"}
+	if !slices.ContainsFunc(checks, o.has) {
+		w.r.addf(p, "checks nothing: give %s or %s", strings.Join(checks[:len(checks)-1], ", "), checks[len(checks)-1])
 	}
 	o.done()
 	return g

@@ -47,6 +47,7 @@ func Parse(data []byte, opts Options) (*Scenario, error) {
 	r := &reader{}
 	sc := parse(r, data, opts)
 	if len(r.problems) > 0 {
+		sortProblems(r.problems)
 		return nil, &Error{File: opts.File, Problems: r.problems}
 	}
 	return sc, nil
@@ -201,7 +202,8 @@ func jsonErrorAt(data []byte, err error) string {
 	if off < 0 {
 		return err.Error()
 	}
-	off = min(off, int64(len(data)))
+	// The offset is just past the byte that broke the syntax.
+	off = min(max(off-1, 0), int64(len(data)))
 	before := data[:off]
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := int(off) - bytes.LastIndexByte(before, '\n')
@@ -251,4 +253,32 @@ func (w *world) schedules(o *object) {
 	}
 	o.done()
 	sort.SliceStable(w.sc.Timeline, func(i, j int) bool { return w.sc.Timeline[i].At < w.sc.Timeline[j].At })
+}
+
+// sections are the top-level keys in the order the documentation presents
+// them; problems are listed in that order.
+var sections = []string{"", "name", "description", "region", "seed", "policy", "state", "schedules", "timeline", "duration", "expect"}
+
+// sortProblems orders problems by section, and timeline problems by step,
+// keeping the order they were found in otherwise. Keys that are no
+// section (typos of one, most likely) come first.
+func sortProblems(ps []Problem) {
+	rank := func(p Problem) (int, int) {
+		top, _, _ := strings.Cut(p.Path, ".")
+		top, idx, _ := strings.Cut(top, "[")
+		r := slices.Index(sections, top)
+		i := 0
+		if top == "timeline" {
+			fmt.Sscanf(idx, "%d]", &i)
+		}
+		return r, i
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		ra, ia := rank(a)
+		rb, ib := rank(b)
+		if ra != rb {
+			return ra - rb
+		}
+		return ia - ib
+	})
 }

@@ -121,8 +121,8 @@ func parseState(o *object, region string) State {
 		}
 		if _, ok := p.array("rules", true); ok {
 			for i, ro := range p.objects("rules") {
-				rule := Rule{Name: ro.str("name", true), Vault: ro.str("vault", true), Schedule: ro.str("schedule", false)}
-				if rule.Name == "" && !ro.has("name") {
+				rule := Rule{Name: ro.str("name", false), Vault: ro.str("vault", true), Schedule: ro.str("schedule", false)}
+				if rule.Name == "" {
 					rule.Name = fmt.Sprintf("rule-%d", i+1)
 				}
 				rule.DeleteAfterDays, _ = ro.integer("deleteAfterDays", false, 1, 36500)
