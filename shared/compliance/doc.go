@@ -20,8 +20,10 @@
 //     its list calls. A resource AWS says does not exist comes back with
 //     NotFound set, never as an error.
 //   - Processor: the backup-compliance function. Per AWS Backup event it
-//     decodes, observes (at most four reads for a completed backup job,
-//     run at once), evaluates, records or closes the expected cross-region
+//     decodes, observes (four reads for a completed backup job, run at
+//     once: vault, recovery point, plan, PITR; five for an S3 snapshot
+//     job, whose bucket's continuous recovery point must be looked up),
+//     evaluates, records or closes the expected cross-region
 //     copy in the state table (the sweep fails it after its deadline), and
 //     reports one message with every finding through notify.
 //

@@ -35,6 +35,7 @@ type harness struct {
 	boundary *handler.Boundary
 	logs     bytes.Buffer
 	ctx      context.Context
+	seq      int // event ids handed out by benchmarks
 }
 
 func newHarness(t testing.TB, p config.Policy, opts ...awssim.Option) *harness {

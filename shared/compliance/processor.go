@@ -254,10 +254,10 @@ type backupReads struct {
 	pitrFromRecoveryPoint             bool
 }
 
-// observeBackup makes the (at most four) reads of a completed backup job
-// at once: the vault, the recovery point, the plan, the resource's PITR.
-// An S3 job whose recovery point is continuous is the bucket's PITR: no
-// fifth read.
+// observeBackup makes the reads of a completed backup job at once: the
+// vault, the recovery point, the plan, the resource's PITR (one read; two
+// for an S3 bucket, none when the job's own recovery point is the
+// bucket's continuous one).
 func (p *Processor) observeBackup(ctx context.Context, d *eventbridge.BackupJobStateChange, vaultARN string) backupReads {
 	var o backupReads
 	region := RegionOf(d.RecoveryPointARN)
