@@ -31,8 +31,10 @@ type Invocation struct {
 	Notifications []Notification `json:"notifications,omitempty"`
 	// Calls is how many AWS call attempts the invocation made.
 	Calls int `json:"calls"`
-	// Log is the boundary's log line as written.
-	Log json.RawMessage `json:"log,omitempty"`
+	// Log is the boundary's log line as written. It stays out of the
+	// report: its wall-clock time would make two identical runs differ
+	// (simulate --logs shows the lines).
+	Log json.RawMessage `json:"-"`
 }
 
 // Failed reports whether the handler returned an error (Lambda retries).
