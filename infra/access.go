@@ -47,7 +47,6 @@ type grant struct {
 // ever granted on optedInGroups; the IAM test fails on any other grant.
 var asgWrites = []string{
 	"autoscaling:UpdateAutoScalingGroup",
-	"autoscaling:SuspendProcesses",
 	"autoscaling:ResumeProcesses",
 	"autoscaling:CreateOrUpdateTags",
 	"autoscaling:DeleteTags",
@@ -75,7 +74,6 @@ var access = map[string][]grant{
 			{actions: []string{
 				"autoscaling:DescribeAutoScalingGroups",
 				"autoscaling:DescribeInstanceRefreshes",
-				"autoscaling:DescribeScalingActivities",
 			}, scope: anyResource},
 			{actions: asgWrites, scope: optedInGroups},
 			// EC2 Describe* actions have no resource-level permissions.
@@ -84,17 +82,10 @@ var access = map[string][]grant{
 				"ec2:DescribeSubnets",
 				"ec2:DescribeAvailabilityZones",
 			}, scope: anyResource},
-			// health:DescribeEvents has no resource-level permission;
-			// DescribeAffectedEntities takes AWS-owned event ARNs
-			// (arn:aws:health:*::event/*), no narrower than "*".
-			{actions: []string{
-				"health:DescribeEvents",
-				"health:DescribeAffectedEntities",
-			}, scope: anyResource},
-			{actions: []string{
-				"cloudwatch:DescribeAlarms",
-				"cloudwatch:ListTagsForResource",
-			}, scope: regionAlarms},
+			// health:DescribeEvents has no resource-level permission.
+			{actions: []string{"health:DescribeEvents"}, scope: anyResource},
+			// The alarm's tags say whether it is an AZ signal, and its AZ.
+			{actions: []string{"cloudwatch:ListTagsForResource"}, scope: regionAlarms},
 			{actions: []string{
 				"dynamodb:GetItem",
 				"dynamodb:PutItem",

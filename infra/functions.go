@@ -22,9 +22,21 @@ type function struct {
 	// https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
 	retries     int
 	maxEventAge time.Duration
-	// scheduled functions run on the sweep schedule instead of (or as well
-	// as) the patterns of events/patterns/<name>--*.json.
-	scheduled bool
+	// schedule, when set, also runs the function on an EventBridge schedule
+	// expression, besides the patterns of events/patterns/<name>--*.json;
+	// fromContext means the sweepSchedule setting.
+	schedule string
+}
+
+// fromContext is the schedule of the function whose schedule users set.
+const fromContext = "context:sweepSchedule"
+
+// scheduleOf is the schedule expression a function runs on, if any.
+func (f function) scheduleOf(s settings) string {
+	if f.schedule == fromContext {
+		return s.SweepSchedule
+	}
+	return f.schedule
 }
 
 // functions is every function the stack deploys, in deployment order.
@@ -46,6 +58,11 @@ var functions = []function{
 		// An AZ signal older than an hour goes to the queue for a human
 		// instead of being acted on late.
 		maxEventAge: time.Hour,
+		// What no event announces: an alarm that has held OK for the
+		// recovery hysteresis (CloudWatch sends nothing more once it is OK)
+		// and a circuit breaker whose window has passed. Every five
+		// minutes bounds how late a restore comes after the hysteresis.
+		schedule: "rate(5 minutes)",
 	},
 	{
 		name:        "backup-compliance",
@@ -74,6 +91,6 @@ var functions = []function{
 		retries: 1,
 		// The next scheduled run supersedes a stale one.
 		maxEventAge: time.Hour,
-		scheduled:   true,
+		schedule:    fromContext,
 	},
 }

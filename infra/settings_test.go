@@ -34,7 +34,6 @@ func TestContextDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := config.DefaultPolicy()
-	policy.CrossRegion.DRRegions = []string{}
 	policyJSON, err := policy.JSON()
 	if err != nil {
 		t.Fatal(err)

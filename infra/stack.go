@@ -343,12 +343,13 @@ func newRules(w wiring, patterns []events.Pattern, fns map[string]awslambda.Func
 		arns = append(arns, rule.AttrArn())
 	}
 	for _, f := range functions {
-		if !f.scheduled {
+		schedule := f.scheduleOf(w.settings)
+		if schedule == "" {
 			continue
 		}
 		rule := awsevents.NewCfnRule(w.stack, jsii.String(pascal(f.name)+"Schedule"), &awsevents.CfnRuleProps{
-			Description:        jsii.String(fmt.Sprintf("selfheal: runs %s on %s", f.name, w.settings.SweepSchedule)),
-			ScheduleExpression: jsii.String(w.settings.SweepSchedule),
+			Description:        jsii.String(fmt.Sprintf("selfheal: runs %s on %s", f.name, schedule)),
+			ScheduleExpression: jsii.String(schedule),
 			State:              jsii.String("ENABLED"),
 			Targets:            target(w, f, fns[f.name]),
 		})

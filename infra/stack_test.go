@@ -39,7 +39,7 @@ func TestResourceInventory(t *testing.T) {
 	s := synth(t)
 	n, rules := len(functions), len(s.patterns)
 	for _, f := range functions {
-		if f.scheduled {
+		if f.schedule != "" {
 			rules++
 		}
 	}
@@ -219,6 +219,20 @@ func TestSweepSchedule(t *testing.T) {
 		target := rule.Properties["Targets"].([]any)[0].(map[string]any)
 		if diff := cmp.Diff(getAtt(fnID, "Arn"), asJSON(t, target["Arn"])); diff != "" {
 			t.Errorf("%s schedule target (-want +got):\n%s", rs.region, diff)
+		}
+		assertInvokePermission(t, rs, id, fnID)
+	}
+}
+
+// The rebalancer also runs every five minutes, to restore capacity once an
+// alarm has held OK for the hysteresis (CloudWatch sends no further event).
+func TestRebalancerSchedule(t *testing.T) {
+	s := synth(t)
+	for _, rs := range s.stacks {
+		fnID, _ := rs.byPath(t, "AsgRebalancer/Resource")
+		id, rule := rs.byPath(t, "AsgRebalancerSchedule")
+		if got := rule.Properties["ScheduleExpression"]; got != "rate(5 minutes)" {
+			t.Errorf("%s rebalancer schedule = %v, want rate(5 minutes)", rs.region, got)
 		}
 		assertInvokePermission(t, rs, id, fnID)
 	}
