@@ -76,6 +76,14 @@ func newLedger() *ledger {
 	return &ledger{covered: map[coverKey]int{}, gaps: map[gapKey]*gap{}}
 }
 
+// listed counts the n items of p a listing in region found; a listing
+// that failed before finding any covered nothing.
+func (l *ledger) listed(region string, p part, n int, complete bool) {
+	if n > 0 || complete {
+		l.saw(region, p, n)
+	}
+}
+
 // saw counts n items of p read in region.
 func (l *ledger) saw(region string, p part, n int) {
 	l.mu.Lock()

@@ -144,18 +144,20 @@ func each[T any](n int, items []T, fn func(T)) {
 // encryption): no describe call per vault or recovery point.
 func (r *reader) vaultsAndPoints(ctx context.Context) {
 	var vaults []compliance.VaultState
+	complete := true
 	p := backup.NewListBackupVaultsPaginator(r.backup, &backup.ListBackupVaultsInput{MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
 		page, err := call(ctx, r, r.backupSem, func(ctx context.Context) (*backup.ListBackupVaultsOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
 			r.led.unlisted(r.region, partVaults, err)
+			complete = false
 			break
 		}
 		for _, m := range page.BackupVaultList {
 			vaults = append(vaults, compliance.VaultFromListMember(m))
 		}
 	}
-	r.led.saw(r.region, partVaults, len(vaults))
+	r.led.listed(r.region, partVaults, len(vaults), complete)
 	r.scan.add(func(s *regionScan) { s.vaults = vaults })
 	each(r.concurrency, vaults, func(v compliance.VaultState) { r.recoveryPoints(ctx, v) })
 }
@@ -187,17 +189,20 @@ func (r *reader) recoveryPoints(ctx context.Context, v compliance.VaultState) {
 // plans lists the plans and reads each: no list carries a plan's rules.
 func (r *reader) plans(ctx context.Context) {
 	var ids []string
+	complete := true
 	p := backup.NewListBackupPlansPaginator(r.backup, &backup.ListBackupPlansInput{MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
 		page, err := call(ctx, r, r.backupSem, func(ctx context.Context) (*backup.ListBackupPlansOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
 			r.led.unlisted(r.region, partPlans, err)
+			complete = false
 			break
 		}
 		for _, m := range page.BackupPlansList {
 			ids = append(ids, aws.ToString(m.BackupPlanId))
 		}
 	}
+	r.led.listed(r.region, partPlans, 0, complete)
 	each(r.concurrency, ids, func(id string) {
 		out, err := call(ctx, r, r.backupSem, func(ctx context.Context) (*backup.GetBackupPlanOutput, error) {
 			return r.backup.GetBackupPlan(ctx, &backup.GetBackupPlanInput{BackupPlanId: aws.String(id)})
@@ -219,18 +224,20 @@ func (r *reader) plans(ctx context.Context) {
 // of each resource's latest backup.
 func (r *reader) protectedResources(ctx context.Context) {
 	var list []compliance.ProtectedResourceState
+	complete := true
 	p := backup.NewListProtectedResourcesPaginator(r.backup, &backup.ListProtectedResourcesInput{MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
 		page, err := call(ctx, r, r.backupSem, func(ctx context.Context) (*backup.ListProtectedResourcesOutput, error) { return p.NextPage(ctx) })
 		if err != nil {
 			r.led.unlisted(r.region, partProtected, err)
+			complete = false
 			break
 		}
 		for _, m := range page.Results {
 			list = append(list, compliance.ProtectedResourceFromListMember(m))
 		}
 	}
-	r.led.saw(r.region, partProtected, len(list))
+	r.led.listed(r.region, partProtected, len(list), complete)
 	r.scan.add(func(s *regionScan) { s.protected = list })
 }
 
@@ -251,6 +258,7 @@ func (r *reader) tables(ctx context.Context) {
 		}
 		names = append(names, page.TableNames...)
 	}
+	r.led.listed(r.region, partTables, 0, complete)
 	r.scan.add(func(s *regionScan) {
 		for _, n := range names {
 			s.exists[r.tableARN(n)] = true
@@ -352,7 +360,7 @@ func (r *reader) instances(ctx context.Context) {
 			found = append(found, pitrScan{compliance.PITRFromDBInstance(pitrBase(a, "RDS"), db), at})
 		}
 	}
-	r.led.saw(r.region, partInstances, len(found))
+	r.led.listed(r.region, partInstances, len(found), complete)
 	r.scan.add(func(s *regionScan) {
 		for _, a := range seen {
 			s.exists[a] = true
@@ -387,7 +395,7 @@ func (r *reader) clusters(ctx context.Context) {
 			found = append(found, pitrScan{compliance.PITRFromDBCluster(pitrBase(a, "Aurora"), c), at})
 		}
 	}
-	r.led.saw(r.region, partClusters, len(found))
+	r.led.listed(r.region, partClusters, len(found), complete)
 	r.scan.add(func(s *regionScan) {
 		for _, a := range seen {
 			s.exists[a] = true
@@ -409,6 +417,7 @@ func pitrBase(resourceARN, backupType string) compliance.PITRState {
 // all the posture checks look at.
 func (r *reader) groups(ctx context.Context) {
 	var groups []compliance.GroupState
+	complete := true
 	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(r.asg, &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(100)})
 	for p.HasMorePages() {
 		page, err := call(ctx, r, r.asgSem, func(ctx context.Context) (*autoscaling.DescribeAutoScalingGroupsOutput, error) {
@@ -416,13 +425,14 @@ func (r *reader) groups(ctx context.Context) {
 		})
 		if err != nil {
 			r.led.unlisted(r.region, partGroups, err)
+			complete = false
 			break
 		}
 		for _, g := range page.AutoScalingGroups {
 			groups = append(groups, groupState(g))
 		}
 	}
-	r.led.saw(r.region, partGroups, len(groups))
+	r.led.listed(r.region, partGroups, len(groups), complete)
 	r.scan.add(func(s *regionScan) { s.groups = groups })
 }
 
