@@ -26,6 +26,23 @@ func (o Offset) String() string {
 // MarshalText implements encoding.TextMarshaler.
 func (o Offset) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler, for readers of the
+// report.
+func (o *Offset) UnmarshalText(b []byte) error {
+	var sign byte
+	var h, m, s int
+	if n, err := fmt.Sscanf(string(b), "%c%d:%d:%d", &sign, &h, &m, &s); err != nil || n != 4 || (sign != '+' && sign != '-') ||
+		m > 59 || s > 59 || m < 0 || s < 0 || h < 0 {
+		return fmt.Errorf("offset %q is not +hh:mm:ss", b)
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
+	if sign == '-' {
+		d = -d
+	}
+	*o = Offset(d)
+	return nil
+}
+
 func (w *World) offset(t time.Time) Offset { return Offset(t.Sub(w.Start)) }
 
 // DescribeEvent says in a few words what an event is about, for the

@@ -29,18 +29,43 @@ type Report struct {
 	Start         time.Time `json:"start"`
 	End           time.Time `json:"end"`
 	// Timeline is every step and every invocation, in sim-time order.
-	Timeline      []Entry          `json:"timeline"`
-	Actions       []ActionRecord   `json:"actions"`
-	Findings      []FindingRecord  `json:"findings"`
-	Notifications []Notification   `json:"notifications"`
-	Capacity      []GroupSeries    `json:"capacity"`
-	Final         Final            `json:"final"`
-	Bus           BusStats         `json:"bus"`
-	Calls         CallStats        `json:"calls"`
-	Expectations  []Result         `json:"expectations"`
-	Passed        bool             `json:"passed"`
-	Faults        []awssim.Fault   `json:"faults,omitempty"`
-	Options       map[string]int64 `json:"options,omitempty"`
+	Timeline      []Entry         `json:"timeline"`
+	Actions       []ActionRecord  `json:"actions"`
+	Findings      []FindingRecord `json:"findings"`
+	Notifications []Notification  `json:"notifications"`
+	Capacity      []GroupSeries   `json:"capacity"`
+	Final         Final           `json:"final"`
+	Bus           BusStats        `json:"bus"`
+	Calls         CallStats       `json:"calls"`
+	Expectations  []Result        `json:"expectations"`
+	Passed        bool            `json:"passed"`
+	// Faults injected by the run's options, and how many times each
+	// event was delivered.
+	Faults     []FaultRecord `json:"faults,omitempty"`
+	Duplicates int           `json:"duplicates,omitempty"`
+}
+
+// FaultRecord is an injected fault (awssim.Fault) as the report says it.
+type FaultRecord struct {
+	Service     string  `json:"service,omitempty"`
+	Operation   string  `json:"operation,omitempty"`
+	Region      string  `json:"region,omitempty"`
+	Code        string  `json:"code,omitempty"`
+	Count       int     `json:"count,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
+	Latency     string  `json:"latency,omitempty"`
+}
+
+func faultRecords(fs []awssim.Fault) []FaultRecord {
+	var out []FaultRecord
+	for _, f := range fs {
+		r := FaultRecord{Service: f.Service, Operation: f.Operation, Region: f.Region, Code: f.Code, Count: f.Count, Probability: f.Probability}
+		if f.Latency > 0 {
+			r.Latency = f.Latency.String()
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Entry kinds.

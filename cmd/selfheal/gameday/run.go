@@ -74,11 +74,11 @@ func (w *World) Run(ctx context.Context, opts Options) (*Report, error) {
 	sc := w.Scenario
 	r := &runner{w: w, opts: opts, series: map[string]*groupTrack{}, rep: &Report{
 		SchemaVersion: SchemaVersion, Scenario: sc.Name, Description: sc.Description, Region: sc.Region,
-		Seed: w.seedOf(opts), DryRun: sc.Policy.DryRun, Start: w.Start, Faults: opts.Faults,
+		Seed: w.seedOf(opts), DryRun: sc.Policy.DryRun, Start: w.Start, Faults: faultRecords(opts.Faults),
 		Bus: BusStats{Unrouted: map[string]int{}}, Timeline: []Entry{},
 	}}
 	if opts.Duplicates > 1 {
-		r.rep.Options = map[string]int64{"duplicates": int64(opts.Duplicates)}
+		r.rep.Duplicates = opts.Duplicates
 	}
 	for _, g := range sc.State.Groups {
 		k := key(g.Region, g.Name)
