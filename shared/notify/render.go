@@ -211,7 +211,8 @@ func text(m Message, status Status, truncated int) string {
 		if m.Kind == KindResolved {
 			label = "RESOLVED"
 		}
-		fmt.Fprintf(&b, "%s: %s %s (%s, account %s)\n", label, humanType(lead.ResourceType), shortName(lead.Resource), m.Region, m.Account)
+		fmt.Fprintf(&b, "%s: %s %s (%s, account %s)\n", label, humanType(lead.ResourceType), shortName(lead.Resource),
+			firstOf(lead.Region, m.Region), firstOf(lead.Account, m.Account))
 	case KindRemediation:
 		fmt.Fprintf(&b, "Auto Scaling remediation in %s (account %s)\n", m.Region, m.Account)
 	case KindDigest:
@@ -320,30 +321,26 @@ func attributes(m Message, status Status, severity Severity) map[string]types.Me
 	set("kind", string(m.Kind))
 	set("dry_run", fmt.Sprint(m.DryRun))
 
-	var checks, resourceTypes []string
+	var checks []string
 	seen := map[string]bool{}
 	for _, f := range m.Findings {
-		if (f.Status.Bad() || m.Kind == KindResolved) && !seen["c"+f.Check] {
-			seen["c"+f.Check] = true
+		if (f.Status.Bad() || m.Kind == KindResolved) && !seen[f.Check] {
+			seen[f.Check] = true
 			checks = append(checks, f.Check)
-		}
-		if !seen["t"+f.ResourceType] {
-			seen["t"+f.ResourceType] = true
-			resourceTypes = append(resourceTypes, f.ResourceType)
-		}
-	}
-	for _, a := range m.Actions {
-		if !seen["t"+a.ResourceType] {
-			seen["t"+a.ResourceType] = true
-			resourceTypes = append(resourceTypes, a.ResourceType)
 		}
 	}
 	if len(checks) > 0 {
 		js, _ := json.Marshal(checks) // strings always marshal
 		attrs["checks"] = types.MessageAttributeValue{DataType: aws.String("String.Array"), StringValue: aws.String(string(js))}
 	}
-	if len(resourceTypes) > 0 {
-		set("resource_type", resourceTypes[0])
+	// The resource type of what the subject names.
+	switch {
+	case len(m.Findings) > 0:
+		lead, _ := leadFinding(m)
+		set("resource_type", lead.ResourceType)
+	case len(m.Actions) > 0:
+		lead, _ := leadAction(m)
+		set("resource_type", lead.ResourceType)
 	}
 	return attrs
 }
@@ -383,4 +380,11 @@ func shortName(arn string) string {
 		return arn[i+1:]
 	}
 	return arn
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

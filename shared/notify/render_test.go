@@ -187,3 +187,25 @@ func TestHugeMessageFitsSNSLimit(t *testing.T) {
 		t.Error("e-mail text does not say findings were left out")
 	}
 }
+
+// The resource_type attribute and the e-mail header name what the subject
+// names: the worst finding, wherever it stands in the list.
+func TestLeadFindingNamesTypeAndRegion(t *testing.T) {
+	table := notify.Finding{
+		Check: "PITR_ENABLED", Status: notify.StatusPass, Severity: notify.SeverityHigh,
+		Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/orders", ResourceType: "AWS::DynamoDB::Table",
+		Account: "123456789012", Region: "us-east-1", Summary: "PITR on",
+	}
+	dr := vaultFinding("DESTINATION_VAULT_LOCKED", notify.StatusFail, "DR vault not locked")
+	dr.Resource, dr.Region = "arn:aws:backup:us-west-2:123456789012:backup-vault:dr-vault", "us-west-2"
+	r, err := notify.Render(findingsMessage(table, dr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(r.Attributes["resource_type"].StringValue); got != "AWS::Backup::BackupVault" {
+		t.Errorf("resource_type %q, want the failing vault's type", got)
+	}
+	if !strings.Contains(r.Text, "FAIL: backup vault dr-vault (us-west-2, account 123456789012)") {
+		t.Errorf("e-mail header does not name the DR vault's own region:\n%s", r.Text)
+	}
+}
