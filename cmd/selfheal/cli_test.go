@@ -193,44 +193,47 @@ func TestScenariosList(t *testing.T) {
 // an empty simulated account: never a panic, and each time the outcome a
 // user can rely on. A function ignores what it does not handle; the one
 // it is for processes it, or (the alarms whose tags can no longer be
-// read) returns the error Lambda retries.
+// read) returns the error Lambda retries. A scheduled event reaches every
+// scheduled function.
 func TestInvokeEverySample(t *testing.T) {
 	samples, err := events.Samples()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The status of each sample for the function that handles it; every
+	// The status of each sample for each function that handles it; every
 	// other function ignores it.
-	handled := map[string]struct{ function, status string }{
-		"aws.arc-zonal-shift/autoshift-completed.json":                                  {"asg-rebalancer", "processed"},
-		"aws.arc-zonal-shift/autoshift-in-progress--observer.json":                      {"asg-rebalancer", "processed"},
-		"aws.arc-zonal-shift/autoshift-in-progress.json":                                {"asg-rebalancer", "processed"},
-		"aws.autoscaling/ec2-instance-launch-unsuccessful--insufficient-capacity.json":  {"asg-rebalancer", "processed"},
-		"aws.autoscaling/ec2-instance-launch-unsuccessful--security-group-missing.json": {"asg-rebalancer", "processed"},
-		"aws.backup/backup-job-state-change--aborted.json":                              {"backup-compliance", "processed"},
-		"aws.backup/backup-job-state-change--completed.json":                            {"backup-compliance", "processed"},
-		"aws.backup/backup-job-state-change--expired.json":                              {"backup-compliance", "processed"},
-		"aws.backup/backup-job-state-change--failed.json":                               {"backup-compliance", "processed"},
-		"aws.backup/backup-vault-state-change--created.json":                            {"backup-compliance", "processed"},
-		"aws.backup/backup-vault-state-change--deleted.json":                            {"backup-compliance", "processed"},
-		"aws.backup/backup-vault-state-change--modified-locked.json":                    {"backup-compliance", "processed"},
-		"aws.backup/copy-job-state-change--completed.json":                              {"backup-compliance", "processed"},
-		"aws.backup/copy-job-state-change--failed.json":                                 {"backup-compliance", "processed"},
-		"aws.backup/recovery-point-state-change--completed.json":                        {"backup-compliance", "processed"},
-		"aws.backup/recovery-point-state-change--continuous-stopped.json":               {"backup-compliance", "processed"},
-		"aws.cloudwatch/cloudwatch-alarm-state-change--az-alarm.json":                   {"asg-rebalancer", "processed"},
-		"aws.cloudwatch/cloudwatch-alarm-state-change--az-ok.json":                      {"asg-rebalancer", "processed"},
-		"aws.cloudwatch/cloudwatch-alarm-state-change--composite.json":                  {"asg-rebalancer", "error"},
-		"aws.cloudwatch/cloudwatch-alarm-state-change--insufficient-data.json":          {"asg-rebalancer", "processed"},
-		"aws.cloudwatch/cloudwatch-alarm-state-change--metric-math.json":                {"asg-rebalancer", "error"},
-		"aws.events/scheduled-event.json":                                               {"asg-rebalancer", "processed"},
-		"aws.health/aws-health-event--ec2-issue-account.json":                           {"asg-rebalancer", "processed"},
-		"aws.health/aws-health-event--ec2-issue-closed.json":                            {"asg-rebalancer", "processed"},
-		"aws.health/aws-health-event--ec2-issue-public.json":                            {"asg-rebalancer", "processed"},
-		"aws.health/aws-health-event--ec2-retirement-scheduled.json":                    {"asg-rebalancer", "processed"},
+	rebalancer := func(status string) map[string]string { return map[string]string{"asg-rebalancer": status} }
+	compliance := map[string]string{"backup-compliance": "processed"}
+	handled := map[string]map[string]string{
+		"aws.arc-zonal-shift/autoshift-completed.json":                                  rebalancer("processed"),
+		"aws.arc-zonal-shift/autoshift-in-progress--observer.json":                      rebalancer("processed"),
+		"aws.arc-zonal-shift/autoshift-in-progress.json":                                rebalancer("processed"),
+		"aws.autoscaling/ec2-instance-launch-unsuccessful--insufficient-capacity.json":  rebalancer("processed"),
+		"aws.autoscaling/ec2-instance-launch-unsuccessful--security-group-missing.json": rebalancer("processed"),
+		"aws.backup/backup-job-state-change--aborted.json":                              compliance,
+		"aws.backup/backup-job-state-change--completed.json":                            compliance,
+		"aws.backup/backup-job-state-change--expired.json":                              compliance,
+		"aws.backup/backup-job-state-change--failed.json":                               compliance,
+		"aws.backup/backup-vault-state-change--created.json":                            compliance,
+		"aws.backup/backup-vault-state-change--deleted.json":                            compliance,
+		"aws.backup/backup-vault-state-change--modified-locked.json":                    compliance,
+		"aws.backup/copy-job-state-change--completed.json":                              compliance,
+		"aws.backup/copy-job-state-change--failed.json":                                 compliance,
+		"aws.backup/recovery-point-state-change--completed.json":                        compliance,
+		"aws.backup/recovery-point-state-change--continuous-stopped.json":               compliance,
+		"aws.cloudwatch/cloudwatch-alarm-state-change--az-alarm.json":                   rebalancer("processed"),
+		"aws.cloudwatch/cloudwatch-alarm-state-change--az-ok.json":                      rebalancer("processed"),
+		"aws.cloudwatch/cloudwatch-alarm-state-change--composite.json":                  rebalancer("error"),
+		"aws.cloudwatch/cloudwatch-alarm-state-change--insufficient-data.json":          rebalancer("processed"),
+		"aws.cloudwatch/cloudwatch-alarm-state-change--metric-math.json":                rebalancer("error"),
+		"aws.events/scheduled-event.json":                                               {"asg-rebalancer": "processed", "compliance-sweep": "processed"},
+		"aws.health/aws-health-event--ec2-issue-account.json":                           rebalancer("processed"),
+		"aws.health/aws-health-event--ec2-issue-closed.json":                            rebalancer("processed"),
+		"aws.health/aws-health-event--ec2-issue-public.json":                            rebalancer("processed"),
+		"aws.health/aws-health-event--ec2-retirement-scheduled.json":                    rebalancer("processed"),
 	}
 	for _, s := range samples {
-		h, ok := handled[s.Path]
+		statuses, ok := handled[s.Path]
 		if !ok {
 			t.Errorf("sample %s has no expected outcome here: add it", s.Path)
 			continue
@@ -243,8 +246,8 @@ func TestInvokeEverySample(t *testing.T) {
 					t.Fatalf("exit %d, output does not decode: %v\n%s\n%s", code, err, out, errOut)
 				}
 				want, wantCode := "ignored", exitOK
-				if fn == h.function {
-					want = h.status
+				if st, handles := statuses[fn]; handles {
+					want = st
 				}
 				if want == "error" {
 					wantCode = exitFailed

@@ -8,6 +8,7 @@ import (
 	"github.com/selfheal/selfheal/shared/eventbridge"
 	"github.com/selfheal/selfheal/shared/handler"
 	"github.com/selfheal/selfheal/shared/rebalance"
+	"github.com/selfheal/selfheal/shared/sweep"
 )
 
 // Function is one deployable function as its Lambda main wires it.
@@ -30,6 +31,7 @@ func (f Function) Scheduled() bool { return slices.Contains(f.Kinds, eventbridge
 var functions = []Function{
 	{Name: "asg-rebalancer", New: func(d handler.Deps) handler.Processor { return rebalance.New(d) }, Kinds: rebalance.Kinds, Retries: 2},
 	{Name: "backup-compliance", New: func(d handler.Deps) handler.Processor { return compliance.New(d) }, Kinds: compliance.Kinds, Retries: 2},
+	{Name: "compliance-sweep", New: func(d handler.Deps) handler.Processor { return sweep.New(d) }, Kinds: sweep.Kinds, Retries: 1},
 }
 
 // Functions lists the functions, in table order.
@@ -62,7 +64,7 @@ func ParseOptions(name, file, dir string) scenario.Options {
 		fns[i] = scenario.Function{Name: f.Name, Scheduled: f.Scheduled()}
 	}
 	return scenario.Options{
-		Name: name, File: file, Functions: fns, Checks: compliance.Checks(),
+		Name: name, File: file, Functions: fns, Checks: append(compliance.Checks(), compliance.SweepChecks()...),
 		ReadEvent: func(path string) ([]byte, error) { return ReadEvent(path, dir) },
 	}
 }

@@ -77,8 +77,8 @@ func TestShippedScenariosPass(t *testing.T) {
 }
 
 // The seed's story, checked beyond its own expectations: the AZ failure is
-// remediated with launches before terminations and undone, and the three
-// backup problems are each notified once.
+// remediated with launches before terminations and undone, and the
+// group's missing headroom and the three backup problems are failing.
 func TestDefaultStory(t *testing.T) {
 	rep := run(t, builtin(t, "default"), gameday.Options{})
 	var kinds []string
@@ -94,7 +94,7 @@ func TestDefaultStory(t *testing.T) {
 			failing = append(failing, f.Check)
 		}
 	}
-	want := []string{"COPY_JOB_FAILED", "CROSS_REGION_COPY_COMPLETED", "PITR_ENABLED", "VAULT_LOCK_PRESENT"}
+	want := []string{"ASG_MAX_ABOVE_DESIRED", "COPY_JOB_FAILED", "CROSS_REGION_COPY_COMPLETED", "PITR_ENABLED", "VAULT_LOCK_PRESENT"}
 	if diff := cmp.Diff(want, failing); diff != "" {
 		t.Errorf("failing checks (-want +got):\n%s", diff)
 	}

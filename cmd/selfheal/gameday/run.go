@@ -241,7 +241,7 @@ func (r *runner) putEvent(st scenario.Step, a scenario.Event) {
 	if a.To != "" {
 		e.Summary = fmt.Sprintf("event %s sent to %s: %s", a.Origin, a.To, DescribeEvent(raw))
 		r.entry(e)
-		r.push(delivery{due: r.w.Sim.Now(), function: a.To, ev: ev, attempt: 1})
+		r.pushCopies(delivery{due: r.w.Sim.Now(), function: a.To, ev: ev, attempt: 1})
 		return
 	}
 	e.Summary = fmt.Sprintf("event %s put on the bus: %s", a.Origin, DescribeEvent(raw))
@@ -265,7 +265,15 @@ func (r *runner) runSchedule(st scenario.Step, a scenario.RunSchedule) {
 		// A recurring schedule shows as its invocations only.
 		r.entry(Entry{Kind: EntryStep, Step: st.Path, Summary: "schedule of " + a.Function + " fired", EventID: ev.ID, Source: ev.Source, DetailType: ev.DetailType})
 	}
-	r.push(delivery{due: w.Sim.Now(), function: a.Function, ev: ev, attempt: 1, rule: "selfheal-" + a.Function})
+	r.pushCopies(delivery{due: w.Sim.Now(), function: a.Function, ev: ev, attempt: 1, rule: "selfheal-" + a.Function})
+}
+
+// pushCopies queues a delivery that bypasses the rules, as many times as
+// Options.Duplicates says.
+func (r *runner) pushCopies(d delivery) {
+	for range max(r.opts.Duplicates, 1) {
+		r.push(d)
+	}
 }
 
 // route matches events against the rules and queues one delivery per

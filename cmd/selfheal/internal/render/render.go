@@ -55,8 +55,15 @@ func (p *printer) section(name string) { p.line("\n%s", name) }
 func (p *printer) timeline(rep *gameday.Report) {
 	p.section("TIMELINE")
 	lastEvent := ""
-	for _, e := range rep.Timeline {
+	for i := 0; i < len(rep.Timeline); i++ {
+		e := rep.Timeline[i]
 		at := e.Offset.String()
+		if n := quietRun(rep.Timeline[i:]); n > 1 {
+			p.folded(rep.Timeline[i : i+n])
+			i += n - 1
+			lastEvent = ""
+			continue
+		}
 		switch e.Kind {
 		case gameday.EntryStep:
 			p.line("%s  ▶ %s", at, e.Summary)
@@ -96,9 +103,47 @@ func (p *printer) timeline(rep *gameday.Report) {
 		b.Events, rep.Region, b.Routed, b.Deliveries, b.OtherRegions)
 }
 
-// quiet reports an invocation that changed nothing and said nothing.
+// quietRun is how many entries from the first are quiet invocations in a
+// row.
+func quietRun(es []gameday.Entry) int {
+	n := 0
+	for _, e := range es {
+		if e.Kind != gameday.EntryInvocation || !quiet(e.Invocation) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// folded writes a run of quiet invocations as one line: what they were
+// about and who looked. --json has each of them.
+func (p *printer) folded(es []gameday.Entry) {
+	counts := map[string]int{}
+	var order []string
+	for _, e := range es {
+		k := e.Invocation.Function + " ← " + e.DetailType
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = fmt.Sprintf("%s ×%d", k, counts[k])
+	}
+	first, last := es[0].Offset, es[len(es)-1].Offset
+	span := first.String()
+	if last != first {
+		span += "–" + last.String()[1:]
+	}
+	p.line("%s  · %d events, nothing to do: %s", span, len(es), strings.Join(parts, ", "))
+}
+
+// quiet reports an invocation that changed nothing, found nothing wrong
+// and said nothing.
 func quiet(inv *gameday.Invocation) bool {
-	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0
+	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0 && inv.Failing == 0
 }
 
 // clip shortens s to n characters.
@@ -125,6 +170,9 @@ func (p *printer) invocation(indent string, inv *gameday.Invocation) {
 	p.line("%s", head)
 	if inv.Error != "" {
 		p.line("%s  error: %s", indent, firstLine(inv.Error))
+	}
+	if inv.Failing > 0 && len(inv.Notifications) == 0 {
+		p.line("%s  (already notified: not sent again)", indent)
 	}
 	for _, n := range inv.Notifications {
 		for _, a := range n.Actions {
