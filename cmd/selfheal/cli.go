@@ -24,7 +24,9 @@ const (
 
 const usage = `usage:
   selfheal simulate [--scenario FILE|NAME] [--json] [--seed N] [--logs]
-      Run a game day on the simulated AWS account (default: the built-in "default").
+                    [--throttle P] [--server-errors P] [--duplicates N]
+      Run a game day on the simulated AWS account (default: the built-in "default"),
+      optionally with injected AWS faults and duplicate event delivery.
   selfheal invoke FUNCTION --event FILE [--scenario FILE|NAME] [--json] [--aws] [--apply]
       Run one function's handler on one event, against the sim or (--aws) your account.
   selfheal scenarios

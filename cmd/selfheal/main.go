@@ -2,7 +2,7 @@
 // the simulated AWS account (simulate), and one function on one event
 // (invoke), against the sim or, with --aws, a real account.
 //
-//	selfheal simulate [--scenario FILE|NAME] [--json] [--seed N] [--logs]
+//	selfheal simulate [--scenario FILE|NAME] [--json] [--seed N] [--logs] [--throttle P] [--server-errors P] [--duplicates N]
 //	selfheal invoke FUNCTION --event FILE [--scenario FILE|NAME] [--json] [--aws] [--apply]
 //	selfheal scenarios
 //
