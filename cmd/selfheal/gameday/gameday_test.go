@@ -16,7 +16,7 @@ import (
 	"github.com/selfheal/selfheal/shared/notify"
 )
 
-func builtin(t *testing.T, name string) *scenario.Scenario {
+func builtin(t testing.TB, name string) *scenario.Scenario {
 	t.Helper()
 	data, err := scenarios.Read(name)
 	if err != nil {
