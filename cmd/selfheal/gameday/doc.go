@@ -17,8 +17,9 @@
 //
 // Functions is the table of deployable functions; adding a function is one
 // entry. What reaches a function is its rules in events/patterns
-// (<function>--*.json) or, for a scheduled function, its schedule firing
-// (a runSchedule step).
+// (<function>--*.json) and, for a function that handles aws.events
+// "Scheduled Event", its schedule firing (the scenario's "schedules" or a
+// runSchedule step).
 //
 // It does not render anything for people (internal/render does) and never
 // touches a real AWS account.
