@@ -128,10 +128,9 @@ func (p *printer) folded(es []gameday.Entry) {
 	for i, k := range order {
 		parts[i] = fmt.Sprintf("%s ×%d", k, counts[k])
 	}
-	first, last := es[0].Offset, es[len(es)-1].Offset
-	span := first.String()
-	if last != first {
-		span += "–" + last.String()[1:]
+	span, last := es[0].Offset.String(), es[len(es)-1].Offset.String()
+	if last != span {
+		span += "–" + last[1:]
 	}
 	p.line("%s  · %d events, nothing to do: %s", span, len(es), strings.Join(parts, ", "))
 }
@@ -139,7 +138,7 @@ func (p *printer) folded(es []gameday.Entry) {
 // quiet reports an invocation that changed nothing, found nothing wrong
 // and said nothing.
 func quiet(inv *gameday.Invocation) bool {
-	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0 && inv.Failing == 0
+	return inv.Error == "" && len(inv.Notifications) == 0 && inv.Actions == 0 && inv.Failing == 0 && inv.Attempt <= 1
 }
 
 // clip shortens s to n characters.
