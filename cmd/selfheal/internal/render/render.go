@@ -314,10 +314,15 @@ func shortARN(arn string) string {
 	if len(parts) < 6 {
 		return arn
 	}
-	if parts[3] == "" {
-		return parts[5]
+	res := parts[5]
+	// A group's ARN holds an id nobody reads before its name.
+	if _, name, ok := strings.Cut(res, ":autoScalingGroupName/"); ok {
+		res = "autoScalingGroup/" + name
 	}
-	return parts[5] + " (" + parts[3] + ")"
+	if parts[3] == "" {
+		return res
+	}
+	return res + " (" + parts[3] + ")"
 }
 
 func firstLine(s string) string {

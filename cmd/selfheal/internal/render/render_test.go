@@ -53,6 +53,8 @@ func report() *gameday.Report {
 		}}},
 		Findings: []gameday.FindingRecord{
 			{Check: "VAULT_LOCK_PRESENT", Status: notify.StatusFail, Resource: "arn:aws:backup:us-east-1:123456789012:backup-vault:nightly", Notified: 1},
+			{Check: "ASG_MAX_ABOVE_DESIRED", Status: notify.StatusFail, Notified: 2,
+				Resource: "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:d542bc62-935c-4fbc-af51-f233af40c217:autoScalingGroupName/web"},
 			{Check: "PITR_ENABLED", Status: notify.StatusPass, Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/orders", Notified: 1},
 		},
 		Expectations: []gameday.Result{{Path: "expect.groups[0].minInService", OK: true, Detail: "web never below 6"},
@@ -112,8 +114,9 @@ func TestComplianceAndVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"STATUS  CHECK               NOTIFIED  RESOURCE",
-		"FAIL    VAULT_LOCK_PRESENT         1  backup-vault:nightly (us-east-1)",
+		"STATUS  CHECK                  NOTIFIED  RESOURCE",
+		"FAIL    VAULT_LOCK_PRESENT            1  backup-vault:nightly (us-east-1)",
+		"FAIL    ASG_MAX_ABOVE_DESIRED         2  autoScalingGroup/web (us-east-1)",
 		"… and 1 passing or not applicable (--json lists every finding)",
 	}
 	if diff := cmp.Diff(want, section(out.String(), "COMPLIANCE")); diff != "" {
