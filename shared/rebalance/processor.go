@@ -2,6 +2,7 @@ package rebalance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -162,7 +163,11 @@ func (p *Processor) onAlarm(ctx context.Context, ev eventbridge.Event, a *eventb
 	var tags map[string]string
 	if !named || len(a.AvailabilityZones()) == 0 {
 		var err error
-		if tags, err = p.alarmTags(ctx, a); err != nil {
+		tags, err = p.alarmTags(ctx, a)
+		if errors.Is(err, errAlarmGone) {
+			return noop("alarm %s no longer exists", a.AlarmName), nil
+		}
+		if err != nil {
 			return handler.Outcome{}, err
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/selfheal/selfheal/events"
 	"github.com/selfheal/selfheal/shared/awssim"
 	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/notify"
@@ -991,5 +992,25 @@ func TestLargeAccountFitsOneNotification(t *testing.T) {
 	}
 	if w := r.asgWrites("UpdateAutoScalingGroup"); len(w) != 3 {
 		t.Errorf("%d group updates, want the 3 opted-in groups", len(w))
+	}
+}
+
+// An alarm deleted after its state changed signals nothing: the event is a
+// no-op, not an error Lambda would retry into the dead-letter queue.
+func TestDeletedAlarmIsANoOp(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, []string{"us-east-1a", "us-east-1b", "us-east-1c"})
+	raw, err := events.Sample("aws.cloudwatch/cloudwatch-alarm-state-change--metric-math.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.deliver(raw); err != nil {
+		t.Fatalf("an event for an alarm that no longer exists returned %v", err)
+	}
+	if w := r.asgWrites(); len(w) != 0 {
+		t.Errorf("%d Auto Scaling writes for a deleted alarm", len(w))
+	}
+	if !strings.Contains(r.log.String(), "no longer exists") {
+		t.Errorf("the log does not say the alarm is gone:\n%s", r.log.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/health"
@@ -146,6 +147,10 @@ func (p *Processor) alarmTags(ctx context.Context, a *eventbridge.AlarmStateChan
 		return nil, nil
 	}
 	out, err := p.cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(a.AlarmARN)})
+	var gone *cwtypes.ResourceNotFoundException
+	if errors.As(err, &gone) {
+		return nil, errAlarmGone
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list tags of alarm %s: %w", a.AlarmName, err)
 	}
@@ -247,3 +252,7 @@ func (p *Processor) launchAZ(ctx context.Context, l *eventbridge.LaunchUnsuccess
 	}
 	return nil, unresolved(fmt.Sprintf("subnet %s does not exist", l.SubnetID)), nil
 }
+
+// errAlarmGone: the alarm was deleted after its state changed. A deleted
+// alarm signals nothing, and retrying cannot bring it back.
+var errAlarmGone = errors.New("alarm no longer exists")
