@@ -320,3 +320,42 @@ func TestReadsAreListCalls(t *testing.T) {
 		t.Errorf("AWS calls of one run (-want +got):\n%s", diff)
 	}
 }
+
+// When many resources of a type turn bad at once, someone on call gets a
+// message per 500 of them, not one per resource, and none about the ones
+// that pass.
+func TestMassFailureComesInFewMessages(t *testing.T) {
+	h := newHarness(t, config.DefaultPolicy(), []string{home})
+	three := azs(home, 3)
+	for i := range 1200 {
+		in := h.groupInput(home, fmt.Sprintf("group-%04d", i), 0, three...)
+		in.MaxSize = aws.Int32(2)
+		if i%2 == 0 && i < 1100 { // 550 in a single AZ
+			in.VPCZoneIdentifier = aws.String(h.sim.SubnetIn(home, three[0]))
+		}
+		if err := h.sim.CreateGroup(home, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.mustRun()
+
+	// Problems first: the 550 failing groups fill one chunk of 500 and
+	// half of the next; the chunks that only pass send nothing.
+	var msgs []sent
+	for _, s := range h.published() {
+		if s.Doc.Kind == notify.KindFindings {
+			msgs = append(msgs, s)
+		}
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("%d findings messages for 550 failing groups, want 2", len(msgs))
+	}
+	for _, m := range msgs {
+		if !strings.HasPrefix(m.Subject, "[selfheal] FAIL Auto Scaling group ") {
+			t.Errorf("subject %q", m.Subject)
+		}
+	}
+	if got := h.lastDigest().Counts[compliance.CheckASGMultiAZ]; got[notify.StatusFail] != 550 || got[notify.StatusPass] != 650 {
+		t.Errorf("digest counts %v", got)
+	}
+}

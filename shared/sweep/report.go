@@ -12,23 +12,39 @@ import (
 	"github.com/selfheal/selfheal/shared/state"
 )
 
+// chunkResources is how many resources one Report carries at most. The
+// dedupe costs a read and a write of the state table per resource, one
+// after the other; chunks let them run up to the sweep's concurrency at
+// once, and let a run short of time stop between chunks.
+const chunkResources = 500
+
 // batch is the findings one Report carries: one region's findings about
-// one type of resource. Someone on call gets at most one message of new
-// problems and one of resolved ones per batch, whose subject names the
-// worst ("FAIL recovery point …: … (+41 more)"), instead of one per
-// resource; and since a resource's findings are all in one batch, no two
-// concurrent Reports write the same resource's state.
+// one type of resource, all the findings of each of its resources (so no
+// two concurrent Reports write the same resource's state). Someone on call
+// gets one message of new problems per region and resource type, whose
+// subject names the worst ("FAIL recovery point …: … (+41 more)"), instead
+// of one per resource: resources with problems go first and fill the first
+// chunk, so a second message comes only when more than chunkResources
+// resources of a type turn bad at once.
 type batch struct {
 	region       string
 	resourceType string
+	bad          bool // some finding needs attention
 	findings     []notify.Finding
 }
 
-// batches groups findings by region and resource type, in a stable order.
+// batches groups findings by region and resource type, in chunks of at
+// most chunkResources resources, those with problems first: in a run short
+// of time the news goes out before the confirmations.
 func batches(fs []notify.Finding) []batch {
 	type key struct{ region, resourceType string }
-	home := map[string]key{} // resource → its batch
-	byKey := map[key]*batch{}
+	type resource struct {
+		arn      string
+		bad      bool
+		findings []notify.Finding
+	}
+	home := map[string]key{} // resource → its group
+	groups := map[key]map[string]*resource{}
 	var keys []key
 	for _, f := range fs {
 		k, ok := home[f.Resource]
@@ -36,23 +52,57 @@ func batches(fs []notify.Finding) []batch {
 			k = key{f.Region, f.ResourceType}
 			home[f.Resource] = k
 		}
-		b := byKey[k]
-		if b == nil {
-			b = &batch{region: k.region, resourceType: k.resourceType}
-			byKey[k] = b
+		g := groups[k]
+		if g == nil {
+			g = map[string]*resource{}
+			groups[k] = g
 			keys = append(keys, k)
 		}
-		b.findings = append(b.findings, f)
+		r := g[f.Resource]
+		if r == nil {
+			r = &resource{arn: f.Resource}
+			g[f.Resource] = r
+		}
+		r.findings = append(r.findings, f)
+		r.bad = r.bad || f.Status.Bad()
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		return cmp.Or(cmp.Compare(a.region, b.region), cmp.Compare(a.resourceType, b.resourceType))
 	})
-	out := make([]batch, 0, len(keys))
+	var out []batch
 	for _, k := range keys {
-		b := byKey[k]
-		slices.SortStableFunc(b.findings, func(x, y notify.Finding) int { return cmp.Compare(x.Resource, y.Resource) })
-		out = append(out, *b)
+		rs := make([]*resource, 0, len(groups[k]))
+		for _, r := range groups[k] {
+			rs = append(rs, r)
+		}
+		slices.SortFunc(rs, func(a, b *resource) int {
+			if a.bad != b.bad {
+				if a.bad {
+					return -1
+				}
+				return 1
+			}
+			return cmp.Compare(a.arn, b.arn)
+		})
+		for chunk := range slices.Chunk(rs, chunkResources) {
+			b := batch{region: k.region, resourceType: k.resourceType}
+			for _, r := range chunk {
+				b.bad = b.bad || r.bad
+				b.findings = append(b.findings, r.findings...)
+			}
+			out = append(out, b)
+		}
 	}
+	// Problems first, then confirmations; stable within each.
+	slices.SortStableFunc(out, func(a, b batch) int {
+		switch {
+		case a.bad == b.bad:
+			return 0
+		case a.bad:
+			return -1
+		}
+		return 1
+	})
 	return out
 }
 
@@ -63,8 +113,9 @@ type reported struct {
 
 // report sends every finding through the dedupe the event path uses: a
 // problem is notified when it is new, changes or is due for a reminder,
-// and a notified problem that is gone is resolved. Batches go out at once,
-// up to the sweep's concurrency.
+// and a notified problem that is gone is resolved. Batches go out up to
+// the sweep's concurrency at once; none starts once notifying's time is
+// up.
 func (s *Sweeper) report(ctx context.Context, b *budget, led *ledger, findings []notify.Finding, ev eventbridge.Event, account string) reported {
 	var (
 		mu  sync.Mutex
