@@ -53,7 +53,14 @@ func (e *UnprocessableError) Error() string {
 func (e *UnprocessableError) Unwrap() error { return e.Err }
 
 // Unprocessable marks err as permanent.
-func Unprocessable(reason string, err error) error { return &UnprocessableError{Reason: reason, Err: err} }
+func Unprocessable(reason string, err error) error {
+	return &UnprocessableError{Reason: reason, Err: err}
+}
+
+// Outbox sends the messages an earlier delivery of an event kept.
+type Outbox interface {
+	FlushOutbox(ctx context.Context, eventID string) (int, error)
+}
 
 // Boundary runs one function's events.
 type Boundary struct {
@@ -64,8 +71,11 @@ type Boundary struct {
 	Region  string
 	// Handles are the event kinds this function processes; others are
 	// logged no-ops.
-	Handles    []eventbridge.Kind
-	Processor  Processor
+	Handles   []eventbridge.Kind
+	Processor Processor
+	// Outbox sends what an earlier delivery of the event did but could
+	// not report, before a retried event is processed again.
+	Outbox     Outbox
 	Claims     *state.Store
 	Quarantine *Quarantine
 	Logger     *slog.Logger
@@ -137,7 +147,15 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		return err
 	}
 
+	flushed := 0
+	if b.Outbox != nil && claim.Retry {
+		if flushed, err = b.Outbox.FlushOutbox(ctx, ev.Envelope.ID); err != nil {
+			status = "error"
+			return errors.Join(err, b.release(ctx, claim))
+		}
+	}
 	outcome, err = b.process(ctx, ev)
+	outcome.Notified += flushed
 	var unprocessable *UnprocessableError
 	switch {
 	case errors.As(err, &unprocessable):
@@ -155,7 +173,14 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 	metrics.Add("FailingFindings", float64(outcome.Failing), telemetry.UnitCount)
 	metrics.Add("Actions", float64(outcome.Actions), telemetry.UnitCount)
 	metrics.Add("Notifications", float64(outcome.Notified), telemetry.UnitCount)
-	return claim.Done(ctx)
+	if err := claim.Done(ctx); err != nil {
+		// The work is done and reported. Returning the error would make
+		// Lambda retry into our own unexpired claim and park a handled
+		// event in the dead-letter queue; the claim's lease ends instead,
+		// and a rare redelivery after it is handled idempotently.
+		outcome.Attrs = append(outcome.Attrs, slog.String("claimNotMarkedDone", err.Error()))
+	}
+	return nil
 }
 
 // process runs the processor, turning a panic into an error: a bug must

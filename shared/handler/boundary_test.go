@@ -17,6 +17,7 @@ import (
 	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/eventbridge"
 	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/notify"
 )
 
 // processor counts its calls and answers with err (or panics).
@@ -282,5 +283,75 @@ func TestMetricsWritten(t *testing.T) {
 		if emf[k] != want {
 			t.Errorf("EMF %s = %v, want %v", k, emf[k], want)
 		}
+	}
+}
+
+// A handled event whose claim cannot be marked done is still handled: the
+// error must not send Lambda into retries against our own claim, ending a
+// processed event in the dead-letter queue.
+func TestClaimNotMarkedDoneIsNotAnError(t *testing.T) {
+	r := newRig(t)
+	r.sim.InjectFault(awssim.Fault{Service: awssim.ServiceDynamoDB, Operation: "UpdateItem", Code: "ProvisionedThroughputExceededException", Count: awssim.MaxAttempts})
+	if err := r.b.Handle(context.Background(), sample(t, completedJob)); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if r.proc.calls.Load() != 1 {
+		t.Error("processor did not run")
+	}
+	if got := r.logLines(t)[0]["claimNotMarkedDone"]; got == nil {
+		t.Error("the log line does not say the claim was not marked done")
+	}
+}
+
+// remediator acts once, like the rebalancer: a second delivery finds
+// nothing left to do, so it has nothing to report either.
+type remediator struct {
+	n     *notify.Notifier
+	acted bool
+}
+
+func (p *remediator) Process(ctx context.Context, ev eventbridge.Event) (handler.Outcome, error) {
+	if p.acted {
+		return handler.Outcome{Decision: "nothing to do"}, nil
+	}
+	p.acted = true
+	_, err := p.n.Report(ctx, notify.Message{
+		Kind: notify.KindRemediation, EventID: ev.Envelope.ID, Region: ev.Envelope.Region, Account: ev.Envelope.AccountID,
+		Actions: []notify.Action{{Kind: notify.ActionRestore, Outcome: notify.OutcomeDone, Severity: notify.SeverityHigh,
+			Resource: "web", ResourceType: "AWS::AutoScaling::AutoScalingGroup", Summary: "web back in us-east-1a"}},
+	})
+	return handler.Outcome{Decision: "restored", Actions: 1}, err
+}
+
+// An action whose notification could not be published is reported on the
+// event's retry, although the retry has nothing left to do: no lost
+// notification.
+func TestUnsentActionIsSentOnRetry(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	deps := r.env.Deps("asg-rebalancer", r.out)
+	b := deps.Boundary(&remediator{n: deps.Notifier}, eventbridge.KindBackupJob)
+	raw := sample(t, completedJob)
+
+	remove := r.sim.InjectFault(awssim.Fault{Service: awssim.ServiceSNS, Operation: "Publish", Code: "Throttling", Probability: 1})
+	if err := b.Handle(ctx, raw); err == nil {
+		t.Fatal("publish failed but Handle succeeded")
+	}
+	remove()
+	if err := b.Handle(ctx, raw); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	var subjects []string
+	for _, p := range r.sim.Published() {
+		subjects = append(subjects, p.Subject)
+	}
+	if diff := cmp.Diff([]string{"[selfheal] RESTORE web back in us-east-1a"}, subjects); diff != "" {
+		t.Errorf("published (-want +got):\n%s", diff)
+	}
+	if err := b.Handle(ctx, raw); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.sim.Published()); n != 1 {
+		t.Errorf("%d messages after a third delivery, want the one", n)
 	}
 }

@@ -58,7 +58,7 @@ const DefaultLease = 16 * time.Minute
 // Boundary wraps a processor of the given kinds in the shared boundary.
 func (d Deps) Boundary(p Processor, kinds ...eventbridge.Kind) *Boundary {
 	return &Boundary{
-		Function: d.Function, Region: d.Config.Region, Handles: kinds, Processor: p,
+		Function: d.Function, Region: d.Config.Region, Handles: kinds, Processor: p, Outbox: d.Notifier,
 		Claims: d.Store, Quarantine: d.Quarantine, Logger: d.Logger, MetricsOut: d.Out,
 		Now: d.Now, Lease: DefaultLease,
 	}

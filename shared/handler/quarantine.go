@@ -13,8 +13,8 @@ import (
 // Why an event went to the dead-letter queue, in the "error_kind" message
 // attribute.
 const (
-	KindMalformed   = "malformed"    // could not be decoded
-	KindForeign     = "foreign"      // from another account or region
+	KindMalformed   = "malformed"     // could not be decoded
+	KindForeign     = "foreign"       // from another account or region
 	KindUnprocessed = "unprocessable" // decoded, but a processor can never handle it
 )
 

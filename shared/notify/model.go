@@ -42,9 +42,9 @@ type Finding struct {
 	ResourceType string            `json:"resourceType"` // CloudFormation-style, e.g. AWS::Backup::BackupVault
 	Account      string            `json:"account"`
 	Region       string            `json:"region"`
-	Summary      string            `json:"summary"`           // one line: what is wrong, or that it is fine
-	Observed     map[string]string `json:"observed"`          // the fields that decided it
-	Remediation  string            `json:"remediation"`       // one concrete line; empty on PASS
+	Summary      string            `json:"summary"`            // one line: what is wrong, or that it is fine
+	Observed     map[string]string `json:"observed"`           // the fields that decided it
+	Remediation  string            `json:"remediation"`        // one concrete line; empty on PASS
 	Previous     Status            `json:"previous,omitempty"` // set on resolved findings
 }
 

@@ -3,35 +3,42 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/selfheal/selfheal/shared/state"
 )
 
-// FindingStore remembers what was notified per resource.
-type FindingStore interface {
+// Store remembers what was notified per resource, and keeps the action
+// messages that could not be sent for the event's retry.
+type Store interface {
 	LoadFindings(ctx context.Context, resource string) (state.ResourceFindings, error)
 	SaveFindings(ctx context.Context, rf state.ResourceFindings) error
+	StashMessage(ctx context.Context, eventID, payload string) error
+	StashedMessages(ctx context.Context, eventID string) ([]state.Stashed, error)
+	DropStashed(ctx context.Context, eventID, sk string) error
 }
 
-var _ FindingStore = (*state.Store)(nil)
+var _ Store = (*state.Store)(nil)
 
 // Notifier publishes messages to one SNS topic.
 type Notifier struct {
 	sns        SNSAPI
 	topicARN   string
-	store      FindingStore
+	store      Store
 	now        func() time.Time
 	window     time.Duration
 	notifyPass bool
 }
 
 // New returns a Notifier. window and notifyPass come from the policy.
-func New(client SNSAPI, topicARN string, store FindingStore, now func() time.Time, window time.Duration, notifyPass bool) *Notifier {
+func New(client SNSAPI, topicARN string, store Store, now func() time.Time, window time.Duration, notifyPass bool) *Notifier {
 	return &Notifier{sns: client, topicARN: topicARN, store: store, now: now, window: window, notifyPass: notifyPass}
 }
 
@@ -106,7 +113,10 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 		am.Kind, am.Findings = KindRemediation, nil
 		r, err := n.Publish(ctx, am)
 		if err != nil {
-			return res, err
+			// The actions happened and will not happen again on the retry,
+			// so their message is kept for it (FlushOutbox) instead of being
+			// computed again.
+			return res, n.stash(ctx, m.EventID, r, err)
 		}
 		res.Sent = append(res.Sent, r)
 	}
@@ -124,9 +134,13 @@ func (n *Notifier) Publish(ctx context.Context, m Message) (Rendered, error) {
 	if err != nil {
 		return r, err
 	}
+	return r, n.publishRendered(ctx, r)
+}
+
+func (n *Notifier) publishRendered(ctx context.Context, r Rendered) error {
 	structured, err := structure(r)
 	if err != nil {
-		return r, err
+		return err
 	}
 	_, err = n.sns.Publish(ctx, &sns.PublishInput{
 		TopicArn:          aws.String(n.topicARN),
@@ -136,9 +150,9 @@ func (n *Notifier) Publish(ctx context.Context, m Message) (Rendered, error) {
 		MessageAttributes: r.Attributes,
 	})
 	if err != nil {
-		return r, fmt.Errorf("publish %q: %w", r.Subject, err)
+		return fmt.Errorf("publish %q: %w", r.Subject, err)
 	}
-	return r, nil
+	return nil
 }
 
 // structure is the MessageStructure=json body: "email" gets the text,
@@ -150,4 +164,60 @@ func structure(r Rendered) (string, error) {
 		return "", fmt.Errorf("encode message structure: %w", err)
 	}
 	return string(b), nil
+}
+
+// stashed is a rendered message as the outbox keeps it.
+type stashed struct {
+	Subject    string            `json:"subject"`
+	Text       string            `json:"text"`
+	JSON       string            `json:"json"`
+	Attributes map[string]string `json:"attributes"` // name → "DataType value"
+}
+
+func (n *Notifier) stash(ctx context.Context, eventID string, r Rendered, publishErr error) error {
+	if eventID == "" || r.Subject == "" {
+		return publishErr
+	}
+	s := stashed{Subject: r.Subject, Text: r.Text, JSON: r.JSON, Attributes: map[string]string{}}
+	for k, v := range r.Attributes {
+		s.Attributes[k] = aws.ToString(v.DataType) + " " + aws.ToString(v.StringValue)
+	}
+	b, err := json.Marshal(s)
+	if err == nil {
+		err = n.store.StashMessage(ctx, eventID, string(b))
+	}
+	if err != nil {
+		return errors.Join(publishErr, fmt.Errorf("keep the message for the retry: %w", err))
+	}
+	return fmt.Errorf("%w (kept for the event's retry)", publishErr)
+}
+
+// FlushOutbox publishes the messages an earlier delivery of the event could
+// not send, oldest first, and forgets each once sent. It returns how many
+// it sent.
+func (n *Notifier) FlushOutbox(ctx context.Context, eventID string) (int, error) {
+	kept, err := n.store.StashedMessages(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, k := range kept {
+		var s stashed
+		if err := json.Unmarshal([]byte(k.Payload), &s); err != nil {
+			return sent, fmt.Errorf("read kept message %s of event %s: %w", k.Key, eventID, err)
+		}
+		r := Rendered{Subject: s.Subject, Text: s.Text, JSON: s.JSON, Attributes: map[string]types.MessageAttributeValue{}}
+		for name, v := range s.Attributes {
+			dataType, value, _ := strings.Cut(v, " ")
+			r.Attributes[name] = types.MessageAttributeValue{DataType: aws.String(dataType), StringValue: aws.String(value)}
+		}
+		if err := n.publishRendered(ctx, r); err != nil {
+			return sent, err
+		}
+		if err := n.store.DropStashed(ctx, eventID, k.Key); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
 }

@@ -128,3 +128,32 @@ func TestActionsAreAlwaysSent(t *testing.T) {
 		t.Errorf("status attribute %q", got)
 	}
 }
+
+// An action message that could not be published is kept for the event's
+// retry, sent once by FlushOutbox, then forgotten.
+func TestOutboxKeepsUnsentActions(t *testing.T) {
+	ctx := context.Background()
+	n, sim := newNotifier(t)
+	m := notify.Message{Kind: notify.KindRemediation, EventID: "evt-9", Region: "us-east-1", Account: "123456789012", Time: at,
+		Actions: []notify.Action{{Kind: notify.ActionEvacuate, Outcome: notify.OutcomeDone, Severity: notify.SeverityHigh,
+			Resource: "web", ResourceType: "AWS::AutoScaling::AutoScalingGroup", Summary: "web out of us-east-1a"}}}
+	remove := sim.InjectFault(awssim.Fault{Service: awssim.ServiceSNS, Operation: "Publish", Code: "Throttling", Probability: 1})
+	if _, err := n.Report(ctx, m); err == nil {
+		t.Fatal("Report succeeded although publishing failed")
+	}
+	remove()
+	if sent, err := n.FlushOutbox(ctx, "other-event"); err != nil || sent != 0 {
+		t.Errorf("another event's outbox sent %d (%v)", sent, err)
+	}
+	sent, err := n.FlushOutbox(ctx, "evt-9")
+	if err != nil || sent != 1 {
+		t.Fatalf("flush sent %d (%v), want 1", sent, err)
+	}
+	if again, _ := n.FlushOutbox(ctx, "evt-9"); again != 0 {
+		t.Errorf("second flush sent %d; a kept message is sent once", again)
+	}
+	pub := sim.Published()
+	if len(pub) != 1 || pub[0].Subject != "[selfheal] EVACUATE web out of us-east-1a" || pub[0].Attributes["status"].StringValue != "ACTION" {
+		t.Errorf("published %+v", pub)
+	}
+}

@@ -13,6 +13,7 @@
 //	launchfail#<region>#<az>         <event id>         launch failures counted as evidence (TTL = window)
 //	breaker                          evac#<time>#<id>   evacuations in the breaker window (TTL = window)
 //	breaker                          state              breaker open/closed
+//	outbox#<event id>                <time>             a message not yet sent, for the event's retry
 //
 // Every write that guards against doing something twice is a conditional
 // write; the table is the only place two invocations meet.

@@ -26,6 +26,7 @@ const eventMemory = 7 * 24 * time.Hour
 
 const (
 	claimInProgress = "IN_PROGRESS"
+	claimReleased   = "RELEASED"
 	claimDone       = "DONE"
 )
 
@@ -33,6 +34,10 @@ const (
 type Claim struct {
 	s      *Store
 	pk, sk string
+	// Retry is true when an earlier delivery of the event got this far:
+	// it failed, or crashed and its lease ran out. What it did but could
+	// not report may be waiting in the outbox.
+	Retry bool
 }
 
 // ClaimEvent takes the event for this invocation. A claim left by an
@@ -46,17 +51,19 @@ func (s *Store) ClaimEvent(ctx context.Context, function, eventID string, lease 
 	it["leaseUntil"] = timestamp(now.Add(lease))
 	it["claimedAt"] = timestamp(now)
 	it[attrExpiresAt] = ttl(now.Add(eventMemory))
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	out, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.table),
 		Item:                it,
-		ConditionExpression: aws.String("attribute_not_exists(pk) OR (#status = :inProgress AND leaseUntil < :now)"),
+		ConditionExpression: aws.String("attribute_not_exists(pk) OR #status = :released OR (#status = :inProgress AND leaseUntil < :now)"),
 		ExpressionAttributeNames: map[string]string{
 			"#status": "status",
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":inProgress": str(claimInProgress),
+			":released":   str(claimReleased),
 			":now":        timestamp(now),
 		},
+		ReturnValues:                        types.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, ok := isConditionFailed(err); ok {
@@ -68,6 +75,7 @@ func (s *Store) ClaimEvent(ctx context.Context, function, eventID string, lease 
 	if err != nil {
 		return nil, fmt.Errorf("claim event %s: %w", eventID, err)
 	}
+	c.Retry = len(out.Attributes) > 0
 	return c, nil
 }
 
@@ -90,15 +98,18 @@ func (c *Claim) Done(ctx context.Context) error {
 }
 
 // Release gives the event back after a failure, so that Lambda's retry can
-// take it at once instead of waiting for the lease.
+// take it at once instead of waiting for the lease. The record stays, so
+// the retry knows it is one.
 func (c *Claim) Release(ctx context.Context) error {
-	_, err := c.s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err := c.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(c.s.table),
 		Key:                      key(c.pk, c.sk),
+		UpdateExpression:         aws.String("SET #status = :released"),
 		ConditionExpression:      aws.String("#status = :inProgress"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":inProgress": str(claimInProgress),
+			":released":   str(claimReleased),
 		},
 	})
 	if _, ok := isConditionFailed(err); ok {

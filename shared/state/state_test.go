@@ -182,3 +182,24 @@ func TestCopyClosedBeforeItWasExpected(t *testing.T) {
 		t.Error("a closed copy was closed again by a later event")
 	}
 }
+
+func TestClaimKnowsARetry(t *testing.T) {
+	ctx := context.Background()
+	s, sim := newTestStore(t)
+	first, err := s.ClaimEvent(ctx, "f", "e3", time.Minute)
+	if err != nil || first.Retry {
+		t.Fatalf("first delivery: retry %v err %v", first != nil && first.Retry, err)
+	}
+	if err := first.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.ClaimEvent(ctx, "f", "e3", time.Minute)
+	if err != nil || !second.Retry {
+		t.Fatalf("delivery after a release: retry %v err %v, want a retry", second != nil && second.Retry, err)
+	}
+	sim.Advance(2 * time.Minute) // crashed: neither done nor released
+	third, err := s.ClaimEvent(ctx, "f", "e3", time.Minute)
+	if err != nil || !third.Retry {
+		t.Errorf("delivery after a lapsed lease: retry %v err %v, want a retry", third != nil && third.Retry, err)
+	}
+}

@@ -128,16 +128,6 @@ func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, er
 	if err != nil {
 		return nil, fmt.Errorf("deploy selfheal on the sim: %w", err)
 	}
-	// The CDK app keeps the state table restorable to any second
-	// (infra/stack.go); so does the game day's deployment, or the sweep
-	// would rightly report selfheal's own table.
-	_, err = dynamodb.NewFromConfig(sim.Config(sc.Region)).UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
-		TableName:                        aws.String(env.Config.TableName),
-		PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("enable PITR on the state table: %w", err)
-	}
 	// The functions load their configuration exactly as in Lambda: from
 	// the environment the CDK app sets.
 	cfg, err := loadConfig(env.Config)

@@ -60,6 +60,15 @@ func New(ctx context.Context, sim *awssim.Sim, region string, policy config.Poli
 	if err != nil {
 		return nil, fmt.Errorf("enable TTL on the state table: %w", err)
 	}
+	// The CDK app keeps the table restorable to any second (infra/stack.go);
+	// without it the sweep would rightly report selfheal's own table.
+	_, err = dynamodb.NewFromConfig(cfg).UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
+		TableName:                        aws.String(TableName),
+		PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("enable PITR on the state table: %w", err)
+	}
 	topic, err := sns.NewFromConfig(cfg).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(TopicName)})
 	if err != nil {
 		return nil, fmt.Errorf("create topic: %w", err)

@@ -1,0 +1,63 @@
+package state
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Stashed is a message kept for an event's retry.
+type Stashed struct {
+	Key     string
+	Payload string
+}
+
+func outboxPK(eventID string) string { return "outbox#" + eventID }
+
+// StashMessage keeps a message an invocation could not send, for the
+// event's next delivery (Lambda's retry, or a redrive from the dead-letter
+// queue) to send. It is remembered as long as the event id is.
+func (s *Store) StashMessage(ctx context.Context, eventID, payload string) error {
+	now := s.now()
+	it := key(outboxPK(eventID), fmt.Sprintf("%020d", now.UnixNano()))
+	it["payload"] = str(payload)
+	it[attrExpiresAt] = ttl(now.Add(eventMemory))
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
+	if err != nil {
+		return fmt.Errorf("stash message for event %s: %w", eventID, err)
+	}
+	return nil
+}
+
+// StashedMessages returns the messages kept for an event, oldest first.
+func (s *Store) StashedMessages(ctx context.Context, eventID string) ([]Stashed, error) {
+	var out []Stashed
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(outboxPK(eventID))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read stashed messages of event %s: %w", eventID, err)
+		}
+		for _, it := range page.Items {
+			out = append(out, Stashed{Key: item(it).str(attrSK), Payload: item(it).str("payload")})
+		}
+	}
+	return out, nil
+}
+
+// DropStashed forgets a message once it was sent.
+func (s *Store) DropStashed(ctx context.Context, eventID, sk string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: key(outboxPK(eventID), sk)})
+	if err != nil {
+		return fmt.Errorf("drop stashed message of event %s: %w", eventID, err)
+	}
+	return nil
+}
