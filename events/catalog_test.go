@@ -30,7 +30,9 @@ func TestPatternsAreTheDeployedRules(t *testing.T) {
 		{"asg-rebalancer--autoshift", "asg-rebalancer"},
 		{"asg-rebalancer--health", "asg-rebalancer"},
 		{"asg-rebalancer--launch-failure", "asg-rebalancer"},
-		{"backup-compliance--backup", "backup-compliance"},
+		{"backup-compliance--jobs", "backup-compliance"},
+		{"backup-compliance--recovery-points", "backup-compliance"},
+		{"backup-compliance--vaults", "backup-compliance"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("patterns (-want +got):\n%s", diff)

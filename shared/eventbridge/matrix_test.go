@@ -1,6 +1,7 @@
 package eventbridge_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,18 +37,22 @@ func TestPatternSampleMatrix(t *testing.T) {
 			"aws.arc-zonal-shift/autoshift-in-progress--observer.json",
 			"aws.arc-zonal-shift/autoshift-in-progress.json",
 		},
-		"backup-compliance--backup": {
+		"backup-compliance--jobs": {
 			"aws.backup/backup-job-state-change--aborted.json",
 			"aws.backup/backup-job-state-change--completed.json",
 			"aws.backup/backup-job-state-change--expired.json",
 			"aws.backup/backup-job-state-change--failed.json",
+			"aws.backup/copy-job-state-change--completed.json",
+			"aws.backup/copy-job-state-change--failed.json",
+		},
+		"backup-compliance--recovery-points": {
+			"aws.backup/recovery-point-state-change--completed.json",
+			"aws.backup/recovery-point-state-change--continuous-stopped.json",
+		},
+		"backup-compliance--vaults": {
 			"aws.backup/backup-vault-state-change--created.json",
 			"aws.backup/backup-vault-state-change--deleted.json",
 			"aws.backup/backup-vault-state-change--modified-locked.json",
-			"aws.backup/copy-job-state-change--completed.json",
-			"aws.backup/copy-job-state-change--failed.json",
-			"aws.backup/recovery-point-state-change--completed.json",
-			"aws.backup/recovery-point-state-change--continuous-stopped.json",
 		},
 	}
 	patterns, err := events.Patterns()
@@ -85,5 +90,39 @@ func TestPatternSampleMatrix(t *testing.T) {
 	}
 	if len(patterns) != len(intended) {
 		t.Errorf("%d patterns in the catalogue, %d declared here", len(patterns), len(intended))
+	}
+}
+
+// AWS Backup reports a job's progress too (CREATED, RUNNING, ...); only its
+// outcome is worth a check, so progress never invokes the function.
+func TestBackupProgressIsNotDelivered(t *testing.T) {
+	patterns, err := events.Patterns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	progress := []struct{ sample, from, to string }{
+		{"aws.backup/backup-job-state-change--completed.json", `"state": "COMPLETED"`, `"state": "RUNNING"`},
+		{"aws.backup/backup-job-state-change--completed.json", `"state": "COMPLETED"`, `"state": "CREATED"`},
+		{"aws.backup/copy-job-state-change--completed.json", `"state": "COMPLETED"`, `"state": "RUNNING"`},
+		{"aws.backup/recovery-point-state-change--completed.json", `"status": "COMPLETED"`, `"status": "DELETING"`},
+	}
+	for _, p := range progress {
+		raw, err := events.Sample(p.sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(raw), p.from) {
+			t.Fatalf("%s does not contain %s", p.sample, p.from)
+		}
+		ev := []byte(strings.Replace(string(raw), p.from, p.to, 1))
+		for _, pat := range patterns {
+			c, err := eb.CompilePattern(pat.JSON)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := c.Matches(ev); ok {
+				t.Errorf("%s with %s reaches %s", p.sample, p.to, pat.Name)
+			}
+		}
 	}
 }

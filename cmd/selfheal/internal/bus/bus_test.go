@@ -52,7 +52,7 @@ func TestRouteByDeployedPatterns(t *testing.T) {
 		"aws.cloudwatch/cloudwatch-alarm-state-change--insufficient-data.json":         nil,
 		"aws.autoscaling/ec2-instance-launch-unsuccessful--insufficient-capacity.json": {"asg-rebalancer--launch-failure"},
 		"aws.arc-zonal-shift/autoshift-completed.json":                                 {"asg-rebalancer--autoshift"},
-		"aws.backup/copy-job-state-change--failed.json":                                {"backup-compliance--backup"},
+		"aws.backup/copy-job-state-change--failed.json":                                {"backup-compliance--jobs"},
 		"aws.events/scheduled-event.json":                                              nil, // schedules target functions directly
 	}
 	for sample, want := range cases {
