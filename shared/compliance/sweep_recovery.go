@@ -59,6 +59,14 @@ func LastRecoveryPointCreated(r ProtectedResourceState, p config.Backup, now tim
 	}
 	region := orPlaceholder(RegionOf(r.ResourceARN), RegionOf(r.LastVaultARN))
 	fix := fmt.Sprintf("see why its backups stopped: aws backup list-backup-jobs --by-resource-arn %s --region %s; check that a backup plan still selects it (aws backup list-backup-selections)", r.ResourceARN, region)
+	if IsContinuousRecoveryPoint(r.LastRecoveryPointARN) {
+		// A continuous backup is one recovery point kept current, whose
+		// creation date is when it started: its age says nothing. Whether
+		// it still runs is what the PITR checks and its STOPPED event say.
+		obs["continuous"] = "true"
+		return sweepFinding(CheckLastRecoveryPointCreated, notify.StatusPass, r.ResourceARN, typ,
+			"protected by a continuous backup (point-in-time recovery)", obs, "")
+	}
 	if r.LastBackup == nil {
 		return sweepFinding(CheckLastRecoveryPointCreated, notify.StatusFail, r.ResourceARN, typ,
 			"no backup time reported for this protected resource", obs, fix)

@@ -65,6 +65,23 @@ func TestLastRecoveryPointCreated(t *testing.T) {
 
 // The list member carries what the retention and encryption checks need,
 // read the way DescribeRecoveryPoint's answer is.
+// A continuous backup is a single recovery point that keeps up with the
+// resource: its creation date is not the age of the backup.
+func TestLastRecoveryPointContinuous(t *testing.T) {
+	started := swFrom.Add(-30 * 24 * time.Hour)
+	r := compliance.ProtectedResourceState{
+		ResourceARN: "arn:aws:rds:us-east-1:123456789012:db:payments", ResourceType: "RDS", LastBackup: &started,
+		LastRecoveryPointARN: "arn:aws:backup:us-east-1:123456789012:recovery-point:continuous:db-abc-1234",
+	}
+	if f := compliance.LastRecoveryPointCreated(r, config.DefaultPolicy().Backup, swFrom); f.Status != notify.StatusPass {
+		t.Errorf("a continuous backup started 30 days ago is %s: %s", f.Status, f.Summary)
+	}
+	r.LastRecoveryPointARN = "arn:aws:rds:us-east-1:123456789012:snapshot:awsbackup:job-1"
+	if f := compliance.LastRecoveryPointCreated(r, config.DefaultPolicy().Backup, swFrom); f.Status != notify.StatusFail {
+		t.Errorf("a 30-day-old snapshot is %s", f.Status)
+	}
+}
+
 func TestRecoveryPointFromListMember(t *testing.T) {
 	created := swFrom.Add(-time.Hour)
 	m := backuptypes.RecoveryPointByBackupVault{

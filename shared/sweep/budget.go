@@ -54,10 +54,10 @@ func (b *budget) context(ctx context.Context) (context.Context, context.CancelFu
 
 // auditOver reports whether the audit must stop reading.
 func (b *budget) auditOver() bool {
-	return !b.auditUntil.IsZero() && b.now().After(b.auditUntil)
+	return !b.auditUntil.IsZero() && !b.now().Before(b.auditUntil)
 }
 
 // reportOver reports whether notifying must stop.
 func (b *budget) reportOver() bool {
-	return !b.reportUntil.IsZero() && b.now().After(b.reportUntil)
+	return !b.reportUntil.IsZero() && !b.now().Before(b.reportUntil)
 }

@@ -126,6 +126,29 @@ func (l *ledger) unlisted(region string, p part, err error) {
 	l.gap(region, p, err).listing = true
 }
 
+// errPanic is a bug met while reading or reporting one item.
+type errPanic struct{ value any }
+
+func (e errPanic) Error() string { return fmt.Sprintf("internal error: %v", e.value) }
+
+// protect runs fn, turning a panic into a gap of p in region (item, or the
+// listing when item is empty): a bug met on one item must not take the
+// whole run down, nor the Lambda runtime with it, which the handler's own
+// recovery cannot prevent for a goroutine.
+func (l *ledger) protect(region string, p part, item string, fn func()) {
+	defer func() {
+		v := recover()
+		switch {
+		case v == nil:
+		case item == "":
+			l.unlisted(region, p, errPanic{v})
+		default:
+			l.missed(region, p, item, errPanic{v})
+		}
+	}()
+	fn()
+}
+
 // complete reports whether the run read everything it set out to.
 func (l *ledger) complete() bool {
 	l.mu.Lock()
@@ -222,7 +245,10 @@ func reason(err error) string {
 	if errors.As(err, &apiErr) {
 		code = apiErr.ErrorCode()
 	}
+	var bug errPanic
 	switch {
+	case errors.As(err, &bug):
+		return bug.Error()
 	case errors.Is(err, errOutOfTime), errors.Is(err, context.DeadlineExceeded):
 		return errOutOfTime.Error()
 	case compliance.IsDenied(err):

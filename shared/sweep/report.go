@@ -122,6 +122,11 @@ func (s *Sweeper) report(ctx context.Context, b *budget, led *ledger, findings [
 		out reported
 	)
 	each(max(s.policy.Sweep.Concurrency, 1), batches(findings), func(bt batch) {
+		defer func() {
+			if v := recover(); v != nil {
+				led.missedN(bt.region, partNotify, len(bt.findings), []string{bt.resourceType}, errPanic{v})
+			}
+		}()
 		if b.reportOver() {
 			led.missedN(bt.region, partNotify, len(bt.findings), []string{bt.resourceType}, errOutOfTime)
 			return

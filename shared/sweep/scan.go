@@ -100,10 +100,14 @@ func (s *Sweeper) scan(ctx context.Context, b *budget, led *ledger, account stri
 
 func (r *reader) run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, read := range []func(context.Context){
-		r.vaultsAndPoints, r.plans, r.protectedResources, r.tables, r.instances, r.clusters, r.groups,
+	for _, s := range []struct {
+		part part
+		read func(context.Context)
+	}{
+		{partVaults, r.vaultsAndPoints}, {partPlans, r.plans}, {partProtected, r.protectedResources},
+		{partTables, r.tables}, {partInstances, r.instances}, {partClusters, r.clusters}, {partGroups, r.groups},
 	} {
-		wg.Go(func() { read(ctx) })
+		wg.Go(func() { r.led.protect(r.region, s.part, "", func() { s.read(ctx) }) })
 	}
 	wg.Wait()
 }
@@ -159,7 +163,9 @@ func (r *reader) vaultsAndPoints(ctx context.Context) {
 	}
 	r.led.listed(r.region, partVaults, len(vaults), complete)
 	r.scan.add(func(s *regionScan) { s.vaults = vaults })
-	each(r.concurrency, vaults, func(v compliance.VaultState) { r.recoveryPoints(ctx, v) })
+	each(r.concurrency, vaults, func(v compliance.VaultState) {
+		r.led.protect(r.region, partPoints, v.Name, func() { r.recoveryPoints(ctx, v) })
+	})
 }
 
 func (r *reader) recoveryPoints(ctx context.Context, v compliance.VaultState) {
@@ -203,21 +209,24 @@ func (r *reader) plans(ctx context.Context) {
 		}
 	}
 	r.led.listed(r.region, partPlans, 0, complete)
-	each(r.concurrency, ids, func(id string) {
-		out, err := call(ctx, r, r.backupSem, func(ctx context.Context) (*backup.GetBackupPlanOutput, error) {
-			return r.backup.GetBackupPlan(ctx, &backup.GetBackupPlanInput{BackupPlanId: aws.String(id)})
-		})
-		switch {
-		case compliance.IsNotFound(err):
-			return // deleted since it was listed
-		case err != nil:
-			r.led.missed(r.region, partPlans, id, err)
-			return
-		}
-		ps := planScan{plan: compliance.PlanFromOutput(out), schedules: compliance.RuleSchedules(out)}
-		r.led.saw(r.region, partPlans, 1)
-		r.scan.add(func(s *regionScan) { s.plans = append(s.plans, ps) })
+	each(r.concurrency, ids, func(id string) { r.led.protect(r.region, partPlans, id, func() { r.plan(ctx, id) }) })
+}
+
+// plan reads one plan.
+func (r *reader) plan(ctx context.Context, id string) {
+	out, err := call(ctx, r, r.backupSem, func(ctx context.Context) (*backup.GetBackupPlanOutput, error) {
+		return r.backup.GetBackupPlan(ctx, &backup.GetBackupPlanInput{BackupPlanId: aws.String(id)})
 	})
+	switch {
+	case compliance.IsNotFound(err):
+		return // deleted since it was listed
+	case err != nil:
+		r.led.missed(r.region, partPlans, id, err)
+		return
+	}
+	ps := planScan{plan: compliance.PlanFromOutput(out), schedules: compliance.RuleSchedules(out)}
+	r.led.saw(r.region, partPlans, 1)
+	r.scan.add(func(s *regionScan) { s.plans = append(s.plans, ps) })
 }
 
 // protectedResources lists what AWS Backup has backed up, with the time
@@ -265,29 +274,32 @@ func (r *reader) tables(ctx context.Context) {
 		}
 		s.listed[compliance.PITRDynamoDB] = complete
 	})
-	each(r.concurrency, names, func(name string) {
-		tableARN := r.tableARN(name)
-		if in, err := r.tableInScope(ctx, tableARN); err != nil || !in {
-			if err != nil && !compliance.IsNotFound(err) {
-				r.led.missed(r.region, partTables, name, err)
-			}
-			return
-		}
-		out, err := call(ctx, r, r.ddbSem, func(ctx context.Context) (*dynamodb.DescribeContinuousBackupsOutput, error) {
-			return r.ddb.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(name)})
-		})
-		switch {
-		case compliance.IsNotFound(err):
-			return // deleted since it was listed
-		case err != nil:
+	each(r.concurrency, names, func(name string) { r.led.protect(r.region, partTables, name, func() { r.table(ctx, name) }) })
+}
+
+// table reads one table's point-in-time recovery.
+func (r *reader) table(ctx context.Context, name string) {
+	tableARN := r.tableARN(name)
+	if in, err := r.tableInScope(ctx, tableARN); err != nil || !in {
+		if err != nil && !compliance.IsNotFound(err) {
 			r.led.missed(r.region, partTables, name, err)
-			return
 		}
-		st := compliance.PITRFromContinuousBackups(pitrBase(tableARN, "DynamoDB"), out.ContinuousBackupsDescription)
-		at := r.now()
-		r.led.saw(r.region, partTables, 1)
-		r.scan.add(func(s *regionScan) { s.pitr = append(s.pitr, pitrScan{st, at}) })
+		return
+	}
+	out, err := call(ctx, r, r.ddbSem, func(ctx context.Context) (*dynamodb.DescribeContinuousBackupsOutput, error) {
+		return r.ddb.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(name)})
 	})
+	switch {
+	case compliance.IsNotFound(err):
+		return // deleted since it was listed
+	case err != nil:
+		r.led.missed(r.region, partTables, name, err)
+		return
+	}
+	st := compliance.PITRFromContinuousBackups(pitrBase(tableARN, "DynamoDB"), out.ContinuousBackupsDescription)
+	at := r.now()
+	r.led.saw(r.region, partTables, 1)
+	r.scan.add(func(s *regionScan) { s.pitr = append(s.pitr, pitrScan{st, at}) })
 }
 
 // tableARN names a table of the region: ListTables gives names only.
