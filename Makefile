@@ -34,10 +34,15 @@ $(BOOTSTRAPS): bin/%/bootstrap:
 	@mkdir -p $(dir $@)
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $@ ./functions/$*
 
-## test: the README's test command — vet and race-enabled tests, CDK tests included
+## test: the README's test command — vet and race-enabled tests (CDK tests
+## and the reliability suite included), then a few seconds of fuzzing of the
+## event decoders and the pattern matcher (make fuzz runs longer)
+CI_FUZZTIME ?= 5s
 test:
 	go vet ./...
 	go test -race ./...
+	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(CI_FUZZTIME)
+	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(CI_FUZZTIME)
 
 ## lint: gofmt, vet, staticcheck, go.mod drift, govulncheck against the pinned vulnerability database
 lint:
@@ -86,9 +91,15 @@ deploy: build infra/node_modules
 demo:
 	go run ./cmd/selfheal simulate
 
-## bench: sizes, cold starts, per-event cost and scale (see BENCHMARKS.md)
+## bench: sizes, cold starts, per-event cost and scale, printed as the
+## tables of BENCHMARKS.md (commits nothing). It installs what it needs:
+## the Lambda Runtime Interface Emulator (pinned, into a cache directory, by
+## cmd/benchreport) and, where apt is there, Debian's python3-boto3 for the
+## Python floor (skipped with a note otherwise).
 bench: build
-	go run ./cmd/selfheal-bench
+	@if ! /usr/bin/python3 -c 'import boto3' 2>/dev/null && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get install -y -qq python3-boto3 >/dev/null 2>&1 || echo "bench: could not install python3-boto3; the boto3 floor will be skipped"; fi
+	go run ./cmd/benchreport
 
 clean:
 	rm -rf bin cdk.out
