@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/google/go-cmp/cmp"
@@ -18,6 +19,7 @@ import (
 	"github.com/selfheal/selfheal/shared/compliance"
 	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/sweep"
 )
 
 // smallAccount has a little of everything in two regions, some of it
@@ -357,5 +359,33 @@ func TestMassFailureComesInFewMessages(t *testing.T) {
 	}
 	if got := h.lastDigest().Counts[compliance.CheckASGMultiAZ]; got[notify.StatusFail] != 550 || got[notify.StatusPass] != 650 {
 		t.Errorf("digest counts %v", got)
+	}
+}
+
+// Throttling that outlasts the retries leaves a gap the digest names, with
+// the operation that was throttled; the rest of the run goes on.
+func TestThrottlingBeyondRetriesIsAGap(t *testing.T) {
+	h := newHarness(t, config.DefaultPolicy(), []string{home})
+	h.table(home, "orders")
+	h.vault(home, "open", nil)
+	h.sim.InjectFault(awssim.Fault{Service: awssim.ServiceDynamoDB, Operation: "DescribeContinuousBackups", Code: "ThrottlingException", Probability: 1})
+	h.mustRun()
+
+	d := h.lastDigest()
+	want := "us-east-1: DynamoDB tables: 2 tables not read (orders, selfheal-state): throttled beyond retries (ThrottlingException on dynamodb:DescribeContinuousBackups)"
+	if diff := cmp.Diff([]string{want}, d.NotCovered); diff != "" {
+		t.Errorf("not covered (-want +got):\n%s", diff)
+	}
+	if got := d.Counts[compliance.CheckVaultLockPresent][notify.StatusFail]; got != 1 {
+		t.Errorf("the vault was not checked: %v", d.Counts)
+	}
+	var attempts int
+	for _, c := range h.sim.Calls() {
+		if in, ok := c.Input.(*dynamodb.DescribeContinuousBackupsInput); ok && aws.ToString(in.TableName) == "orders" {
+			attempts++
+		}
+	}
+	if attempts != sweep.MaxAttempts {
+		t.Errorf("orders was tried %d times, want %d", attempts, sweep.MaxAttempts)
 	}
 }

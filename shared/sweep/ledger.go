@@ -112,10 +112,15 @@ func (l *ledger) missedN(region string, p part, n int, examples []string, err er
 	defer l.mu.Unlock()
 	g := l.gap(region, p, err)
 	g.items += n
+	// The first few by name, whatever order the reads ended in, so that
+	// a digest reads the same from run to run.
 	for _, e := range examples {
-		if len(g.examples) < maxExamples && e != "" {
-			g.examples = append(g.examples, e)
+		if e == "" || slices.Contains(g.examples, e) {
+			continue
 		}
+		g.examples = append(g.examples, e)
+		slices.Sort(g.examples)
+		g.examples = g.examples[:min(len(g.examples), maxExamples)]
 	}
 }
 
