@@ -27,16 +27,22 @@
 // list carries them. Every list is paginated; calls in flight are bounded
 // per service and region by the policy's Sweep.Concurrency.
 //
-// Findings go through notify's dedupe, one Report per region and resource
-// type, so a person gets a message when something turns bad or good, not
-// every hour; then one digest per run: counts per check and status, the
-// worst resources, what was resolved, and what the run covered.
+// Findings go through notify's dedupe, the event path's, so a person gets
+// a message when something turns bad or good, not every hour: one Report
+// per region and resource type, in chunks of 500 resources with problems
+// first (one message of new problems per type in all but mass failures),
+// chunks reported up to Sweep.Concurrency at once since the dedupe reads
+// and writes the state table once per resource. Then one digest per run:
+// counts per check and status, the worst resources, what was resolved,
+// and what the run covered.
 //
 // A run that cannot read everything — the Lambda deadline near (the audit
-// stops with time left to notify and publish), throttling beyond retries,
-// a region that denies access — still reports what it read, and its digest
-// is marked incomplete and names every gap: never a silent partial "all
-// clear". Only a digest that cannot be published is an error (Lambda
+// stops at three quarters of the time left, notifying at the end of it
+// less 20 s kept for the digest, both measured on the function's clock),
+// throttling beyond retries (reads get 10 attempts), a region that denies
+// access, a bug met on one item — still reports what it read, and its
+// digest is marked incomplete and names every gap: never a silent partial
+// "all clear". Only a digest that cannot be published is an error (Lambda
 // retries the run).
 //
 // It does not write to AWS beyond its own state and notifications, log
