@@ -82,8 +82,9 @@ type Boundary struct {
 	// MetricsOut receives one EMF record per invocation (stdout in Lambda).
 	MetricsOut io.Writer
 	Now        func() time.Time
-	// Lease is how long a claim keeps other invocations off an event; a
-	// little more than the function's timeout.
+	// Lease is how long a claim keeps other invocations off an event when
+	// the context has no deadline; in Lambda the invocation's deadline sets
+	// it.
 	Lease time.Duration
 }
 
@@ -135,7 +136,7 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		return b.quarantine(ctx, ev, raw, KindForeign, reason)
 	}
 
-	claim, err := b.Claims.ClaimEvent(ctx, b.Function, ev.Envelope.ID, b.Lease)
+	claim, err := b.Claims.ClaimEvent(ctx, b.Function, ev.Envelope.ID, b.lease(ctx))
 	switch {
 	case errors.Is(err, state.ErrAlreadyDone):
 		status = "duplicate"
@@ -181,6 +182,22 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		outcome.Attrs = append(outcome.Attrs, slog.String("claimNotMarkedDone", err.Error()))
 	}
 	return nil
+}
+
+// leaseMargin covers the clock difference between this invocation and the
+// next one that may find its claim.
+const leaseMargin = 5 * time.Second
+
+// lease is how long this invocation may hold its event: until Lambda's
+// deadline for it, after which it cannot be running any more. A process
+// killed mid-event (timeout, out of memory) thus holds up Lambda's retries
+// no longer than it could have run. Without a deadline (the CLI, tests),
+// the configured Lease.
+func (b *Boundary) lease(ctx context.Context) time.Duration {
+	if deadline, ok := ctx.Deadline(); ok {
+		return time.Until(deadline) + leaseMargin
+	}
+	return b.Lease
 }
 
 // process runs the processor, turning a panic into an error: a bug must

@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/selfheal/selfheal/events"
@@ -353,5 +356,53 @@ func TestUnsentActionIsSentOnRetry(t *testing.T) {
 	}
 	if n := len(r.sim.Published()); n != 1 {
 		t.Errorf("%d messages after a third delivery, want the one", n)
+	}
+}
+
+// leaseProbe records the lease its invocation holds, as the state table
+// shows it while the event is processed.
+type leaseProbe struct {
+	sim   *awssim.Sim
+	until time.Time
+}
+
+func (p *leaseProbe) Process(_ context.Context, ev eventbridge.Event) (handler.Outcome, error) {
+	for _, it := range p.sim.DynamoDBItems("us-east-1", simenv.TableName) {
+		pk, _ := it["pk"].(*ddbtypes.AttributeValueMemberS)
+		if pk == nil || !strings.HasSuffix(pk.Value, "#"+ev.Envelope.ID) {
+			continue
+		}
+		if v, ok := it["leaseUntil"].(*ddbtypes.AttributeValueMemberN); ok {
+			ms, _ := strconv.ParseInt(v.Value, 10, 64)
+			p.until = time.UnixMilli(ms).UTC()
+		}
+	}
+	return handler.Outcome{}, nil
+}
+
+// A claim lasts as long as its invocation could run: Lambda's deadline (plus
+// a margin for clocks). An invocation killed at its timeout must not hold up
+// Lambda's retries, which come a minute or two later.
+func TestLeaseEndsAtTheInvocationDeadline(t *testing.T) {
+	r := newRig(t)
+	probe := &leaseProbe{sim: r.sim}
+	b := r.env.Deps("backup-compliance", r.out).Boundary(probe, eventbridge.KindBackupJob)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := r.sim.Now()
+	if err := b.Handle(ctx, sample(t, completedJob)); err != nil {
+		t.Fatal(err)
+	}
+	if lease := probe.until.Sub(start); lease < 30*time.Second || lease > 40*time.Second {
+		t.Errorf("lease of %s with a 30 s deadline, want about 35 s", lease)
+	}
+	probe2 := &leaseProbe{sim: r.sim}
+	b2 := r.env.Deps("backup-compliance", r.out).Boundary(probe2, eventbridge.KindCopyJob)
+	start = r.sim.Now()
+	if err := b2.Handle(context.Background(), sample(t, "aws.backup/copy-job-state-change--completed.json")); err != nil {
+		t.Fatal(err)
+	}
+	if lease := probe2.until.Sub(start); lease != handler.DefaultLease {
+		t.Errorf("lease of %s without a deadline, want the default %s", lease, handler.DefaultLease)
 	}
 }
