@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -28,6 +29,17 @@ var faultSeeds = []uint64{1, 2, 3, 4}
 // Lambda); and no notification of the calm run is lost — it was sent, or
 // the event that would have sent it is in the dead-letter queue.
 func TestScenariosUnderFaults(t *testing.T) {
+	// The faults were there: over all runs, about 35 % of the attempts
+	// failed (5 % + 30 %), counted once every run is done.
+	var mu sync.Mutex
+	var attempts, failures int
+	t.Cleanup(func() {
+		rate := float64(failures) / float64(max(attempts, 1))
+		t.Logf("faults: %d of %d call attempts failed (%.1f %%)", failures, attempts, 100*rate)
+		if attempts < 1000 || rate < 0.32 || rate > 0.38 {
+			t.Errorf("%d of %d call attempts failed (%.1f %%), want about 35 %% of at least 1,000", failures, attempts, 100*rate)
+		}
+	})
 	for name, sc := range shipped(t) {
 		for _, seed := range faultSeeds {
 			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {
@@ -38,10 +50,9 @@ func TestScenariosUnderFaults(t *testing.T) {
 				}
 				stormWorld, storm := play(t, sc, gameday.Options{Seed: seed, Faults: stress()})
 
-				// The faults were there: about a third of all attempts failed.
-				if rate := float64(storm.Calls.Errors) / float64(max(storm.Calls.Total, 1)); storm.Calls.Total > 20 && (rate < 0.2 || rate > 0.5) {
-					t.Errorf("%d of %d call attempts failed (%.0f %%), want about 35 %%", storm.Calls.Errors, storm.Calls.Total, 100*rate)
-				}
+				mu.Lock()
+				attempts, failures = attempts+storm.Calls.Total, failures+storm.Calls.Errors
+				mu.Unlock()
 				if fails := failed(storm, "expect.noErrors", "expect.deadLetters"); len(fails) > 0 {
 					t.Errorf("expectations failed under faults:\n%s", strings.Join(fails, "\n"))
 				}
@@ -94,23 +105,21 @@ func TestScenariosUnderFaults(t *testing.T) {
 					}
 				}
 
-				// The same account at the end.
+				// The same account at the end, unless a rebalancer event is
+				// in the dead-letter queue: then it is for an operator to
+				// redrive, and the difference is shown.
 				ignore := cmpopts.IgnoreFields(gameday.FinalGroup{}, "MinInService", "MinInServiceAt")
-				if len(storm.Final.DeadLetters) == 0 {
-					if diff := cmp.Diff(calm.Final.Groups, storm.Final.Groups, ignore); diff != "" {
-						t.Errorf("groups at the end (-calm +faults):\n%s", diff)
-					}
-				} else {
-					for _, g := range storm.Final.Groups {
-						for _, c := range calm.Final.Groups {
-							if c.Name == g.Name && !cmp.Equal(c, g, ignore) {
-								t.Logf("group %s differs, with %d dead letters: %s", g.Name, len(storm.Final.DeadLetters), cmp.Diff(c, g, ignore))
-							}
-						}
+				report := t.Errorf
+				for _, d := range storm.Final.DeadLetters {
+					if d.Function == "asg-rebalancer" {
+						report = t.Logf
 					}
 				}
+				if diff := cmp.Diff(calm.Final.Groups, storm.Final.Groups, ignore); diff != "" {
+					report("groups at the end (-calm +faults):\n%s", diff)
+				}
 				if diff := cmp.Diff(ledger(calmWorld), ledger(stormWorld)); diff != "" {
-					t.Errorf("rebalancer ledger at the end (-calm +faults):\n%s", diff)
+					report("rebalancer ledger at the end (-calm +faults):\n%s", diff)
 				}
 
 				for _, d := range storm.Final.DeadLetters {
