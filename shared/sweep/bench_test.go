@@ -1,8 +1,10 @@
 package sweep_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,4 +122,27 @@ func BenchmarkSweep(b *testing.B) {
 			b.ReportMetric(per(float64(throttled)), "throttled/op")
 		})
 	}
+}
+
+// BenchmarkSweepLambdaDeadline runs the 10x account under Lambda's 15
+// minutes, measured on the sim clock (where calls do not overlap): what a
+// run that cannot do everything covers, and that it says what it did not.
+//
+//	go test -run '^$' -bench BenchmarkSweepLambdaDeadline -benchtime 1x ./shared/sweep/
+func BenchmarkSweepLambdaDeadline(b *testing.B) {
+	h := benchAccount(b, 10)
+	b.ResetTimer()
+	var simTime time.Duration
+	for range b.N {
+		ctx, cancel := context.WithTimeout(bg, 15*time.Minute)
+		start := h.sim.Now()
+		if err := h.run(ctx); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		simTime += h.sim.Now().Sub(start)
+		d := h.lastDigest()
+		b.Logf("complete %t; not covered:\n%s", d.Complete, strings.Join(d.NotCovered, "\n"))
+	}
+	b.ReportMetric(simTime.Seconds()/float64(b.N), "sim-s/op")
 }

@@ -218,7 +218,12 @@ func (l *ledger) gapLines() []string {
 		default:
 			what = fmt.Sprintf("%d %s %s", g.items, k.part.unit, k.part.missed())
 		}
-		if len(g.examples) > 0 {
+		switch {
+		case len(g.examples) == 0:
+		case k.part == partNotify:
+			// Findings are many; what they are about says more.
+			what += " (about " + strings.Join(g.examples, ", ") + ")"
+		default:
 			what += " (" + strings.Join(g.examples, ", ")
 			if more := g.items - len(g.examples); more > 0 {
 				what += fmt.Sprintf(", +%d more", more)
