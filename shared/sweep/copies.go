@@ -13,7 +13,7 @@ import (
 // reported by the run that marked it and never again, and a copy that
 // landed meanwhile (closed by its copy job's event) is not reported at
 // all.
-func (s *Sweeper) overdueCopies(ctx context.Context, b *budget, led *ledger) []state.ExpectedCopy {
+func (s *Processor) overdueCopies(ctx context.Context, b *budget, led *ledger) []state.ExpectedCopy {
 	open, err := s.store.OverdueCopies(ctx)
 	if err != nil {
 		led.unlisted(s.home(), partCopies, err)
@@ -40,7 +40,7 @@ func (s *Sweeper) overdueCopies(ctx context.Context, b *budget, led *ledger) []s
 }
 
 // home is the region the function runs in, whose state table it reads.
-func (s *Sweeper) home() string { return s.homeRegion }
+func (s *Processor) home() string { return s.homeRegion }
 
 func orRegion(r, fallback string) string {
 	if r == "" {

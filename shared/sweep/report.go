@@ -116,7 +116,7 @@ type reported struct {
 // and a notified problem that is gone is resolved. Batches go out up to
 // the sweep's concurrency at once; none starts once notifying's time is
 // up.
-func (s *Sweeper) report(ctx context.Context, b *budget, led *ledger, findings []notify.Finding, ev eventbridge.Event, account string) reported {
+func (s *Processor) report(ctx context.Context, b *budget, led *ledger, findings []notify.Finding, ev eventbridge.Event, account string) reported {
 	var (
 		mu  sync.Mutex
 		out reported

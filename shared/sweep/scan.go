@@ -79,7 +79,7 @@ type reader struct {
 }
 
 // scan reads every region at once, each with its own clients.
-func (s *Sweeper) scan(ctx context.Context, b *budget, led *ledger, account string) []*regionScan {
+func (s *Processor) scan(ctx context.Context, b *budget, led *ledger, account string) []*regionScan {
 	n := max(s.policy.Sweep.Concurrency, 1)
 	out := make([]*regionScan, len(s.regions))
 	var wg sync.WaitGroup

@@ -32,9 +32,9 @@ const EventType = "Scheduled Sweep"
 // audit is not (the event path keeps the SDK's shorter default).
 const MaxAttempts = 10
 
-// Sweeper is the compliance-sweep function: one run audits every region
+// Processor is the compliance-sweep function: one run audits every region
 // in scope and reports.
-type Sweeper struct {
+type Processor struct {
 	function   string
 	homeRegion string
 	regions    []string
@@ -49,16 +49,18 @@ type Sweeper struct {
 	asg    *awsapi.PerRegion[AutoScalingAPI]
 }
 
+var _ handler.Processor = (*Processor)(nil)
+
 // New builds the sweep on the function's dependencies: one client per
 // service and region, made on first use.
-func New(deps handler.Deps) *Sweeper {
+func New(deps handler.Deps) *Processor {
 	regions := deps.Config.Regions
 	if len(regions) == 0 {
 		regions = []string{deps.Config.Region}
 	}
 	cfg := deps.AWS.Copy()
 	cfg.RetryMaxAttempts = MaxAttempts
-	return &Sweeper{
+	return &Processor{
 		function:   deps.Function,
 		homeRegion: deps.Config.Region,
 		regions:    regions,
@@ -78,7 +80,7 @@ func New(deps handler.Deps) *Sweeper {
 // finding through the dedupe, grouped by region and resource type → one
 // digest. Only a digest that cannot be published is an error: every other
 // failure is a gap the digest names.
-func (s *Sweeper) Process(ctx context.Context, ev eventbridge.Event) (handler.Outcome, error) {
+func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.Outcome, error) {
 	start := s.now()
 	b := newBudget(ctx, s.now)
 	work, cancel := b.context(ctx)
