@@ -64,8 +64,6 @@ func newHarness(t testing.TB, p config.Policy, regions []string, opts ...awssim.
 		t.Fatal(err)
 	}
 	h.env = env
-	// The deployed state table has PITR on (infra), as the sweep checks.
-	h.pitr(home, simenv.TableName, 35)
 	h.deps = env.Deps("compliance-sweep", &h.logs)
 	h.sweep = h.deps.Boundary(sweep.New(h.deps), sweep.Kinds...)
 	cdeps := env.Deps("backup-compliance", &h.logs)
