@@ -74,7 +74,7 @@ type Boundary struct {
 	Handles   []eventbridge.Kind
 	Processor Processor
 	// Outbox sends what an earlier delivery of the event did but could
-	// not report, before a retried event is processed again.
+	// not report, once a retry has processed the event.
 	Outbox     Outbox
 	Claims     *state.Store
 	Quarantine *Quarantine
@@ -148,15 +148,7 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		return err
 	}
 
-	flushed := 0
-	if b.Outbox != nil && claim.Retry {
-		if flushed, err = b.Outbox.FlushOutbox(ctx, ev.Envelope.ID); err != nil {
-			status = "error"
-			return errors.Join(err, b.release(ctx, claim))
-		}
-	}
 	outcome, err = b.process(ctx, ev)
-	outcome.Notified += flushed
 	var unprocessable *UnprocessableError
 	switch {
 	case errors.As(err, &unprocessable):
@@ -169,6 +161,17 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 	case err != nil:
 		status = "error"
 		return errors.Join(err, b.release(ctx, claim))
+	}
+	// What an earlier delivery did but could not report goes out once this
+	// one has finished the work (a message kept before a crash may describe
+	// steps this delivery completed).
+	if b.Outbox != nil && claim.Retry {
+		flushed, err := b.Outbox.FlushOutbox(ctx, ev.Envelope.ID)
+		outcome.Notified += flushed
+		if err != nil {
+			status = "error"
+			return errors.Join(err, b.release(ctx, claim))
+		}
 	}
 	metrics.Add("Findings", float64(outcome.Findings), telemetry.UnitCount)
 	metrics.Add("FailingFindings", float64(outcome.Failing), telemetry.UnitCount)

@@ -20,7 +20,7 @@ import (
 type Store interface {
 	LoadFindings(ctx context.Context, resource string) (state.ResourceFindings, error)
 	SaveFindings(ctx context.Context, rf state.ResourceFindings) error
-	StashMessage(ctx context.Context, eventID, payload string) error
+	StashMessage(ctx context.Context, eventID, payload string) (string, error)
 	StashedMessages(ctx context.Context, eventID string) ([]state.Stashed, error)
 	DropStashed(ctx context.Context, eventID, sk string) error
 }
@@ -178,18 +178,58 @@ func (n *Notifier) stash(ctx context.Context, eventID string, r Rendered, publis
 	if eventID == "" || r.Subject == "" {
 		return publishErr
 	}
+	if _, err := n.keep(ctx, eventID, r); err != nil {
+		return errors.Join(publishErr, fmt.Errorf("keep the message for the retry: %w", err))
+	}
+	return fmt.Errorf("%w (%w)", publishErr, ErrKeptForRetry)
+}
+
+// ErrKeptForRetry is part of a Report error when the message that could
+// not be published was kept for the event's retry: nothing is lost.
+var ErrKeptForRetry = errors.New("message kept for the event's retry")
+
+func (n *Notifier) keep(ctx context.Context, eventID string, r Rendered) (string, error) {
 	s := stashed{Subject: r.Subject, Text: r.Text, JSON: r.JSON, Attributes: map[string]string{}}
 	for k, v := range r.Attributes {
 		s.Attributes[k] = aws.ToString(v.DataType) + " " + aws.ToString(v.StringValue)
 	}
 	b, err := json.Marshal(s)
-	if err == nil {
-		err = n.store.StashMessage(ctx, eventID, string(b))
-	}
 	if err != nil {
-		return errors.Join(publishErr, fmt.Errorf("keep the message for the retry: %w", err))
+		return "", fmt.Errorf("encode kept message: %w", err)
 	}
-	return fmt.Errorf("%w (kept for the event's retry)", publishErr)
+	return n.store.StashMessage(ctx, eventID, string(b))
+}
+
+// Intent is a message kept before acting, in case the invocation dies
+// between acting and reporting.
+type Intent struct {
+	eventID, key string
+}
+
+// Intend keeps m — the report of actions as they will be once done — before
+// they are taken. If the invocation dies between its writes and its report,
+// the event's retry finds nothing left to do, and the boundary sends this
+// message instead (FlushOutbox). An invocation that lives to report calls
+// Forget.
+func (n *Notifier) Intend(ctx context.Context, m Message) (Intent, error) {
+	r, err := Render(m)
+	if err != nil {
+		return Intent{}, err
+	}
+	key, err := n.keep(ctx, m.EventID, r)
+	if err != nil {
+		return Intent{}, err
+	}
+	return Intent{eventID: m.EventID, key: key}, nil
+}
+
+// Forget drops an intent: the invocation reported (or kept) what really
+// happened itself.
+func (n *Notifier) Forget(ctx context.Context, i Intent) error {
+	if i.key == "" {
+		return nil
+	}
+	return n.store.DropStashed(ctx, i.eventID, i.key)
 }
 
 // FlushOutbox publishes the messages an earlier delivery of the event could

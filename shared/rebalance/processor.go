@@ -321,6 +321,11 @@ func (p *Processor) decide(ctx context.Context, env events.EventBridgeEvent, sig
 		}
 		plan = Build(in)
 	}
+	intent, err := p.intend(ctx, env, plan)
+	if err != nil {
+		return handler.Outcome{}, err
+	}
 	res, execErr := p.execute(ctx, plan)
-	return p.report(ctx, env, plan, res, execErr)
+	out, err := p.report(ctx, env, plan, res, execErr)
+	return out, p.settle(ctx, intent, &out, err)
 }

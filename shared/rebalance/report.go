@@ -49,8 +49,67 @@ func (p *Processor) report(ctx context.Context, env events.EventBridgeEvent, pla
 		Account: env.AccountID, Region: p.region, Time: p.now(), DryRun: plan.DryRun, Actions: actions,
 	})
 	out.Notified = len(r.Sent)
+	if err != nil {
+		err = &publishError{err}
+	}
 	return out, errors.Join(execErr, err)
 }
+
+// intend keeps, before any write, the report the plan will give once
+// executed: if the process dies between its writes and its report, the
+// retry finds nothing left to do, and the boundary sends this instead. A
+// plan that writes nothing (dry-run, skips only) needs no intent: its
+// report is computed again on the retry.
+func (p *Processor) intend(ctx context.Context, env events.EventBridgeEvent, plan Plan) (notify.Intent, error) {
+	if plan.DryRun || len(plan.NeedRefresh) > 0 {
+		return notify.Intent{}, nil
+	}
+	done := result{groups: map[string]*groupResult{},
+		breakerOpened: plan.Breaker.Change == BreakerOpen, breakerClosed: plan.Breaker.Change == BreakerClose}
+	writes := 0
+	for _, gp := range plan.Groups {
+		if gp.InScope {
+			done.groups[gp.Group] = &groupResult{done: true}
+			writes += plannedWrites(gp)
+		}
+	}
+	if writes == 0 && plan.Breaker.Change == "" {
+		return notify.Intent{}, nil
+	}
+	intent, err := p.notifier.Intend(ctx, notify.Message{
+		Kind: notify.KindRemediation, Function: p.function, EventType: env.DetailType, EventID: env.ID,
+		Account: env.AccountID, Region: p.region, Time: p.now(), Actions: p.actions(plan, done),
+	})
+	if err != nil {
+		return notify.Intent{}, fmt.Errorf("keep the report before acting: %w", err)
+	}
+	return intent, nil
+}
+
+// settle drops the intent once the invocation has reported what really
+// happened, or kept that report for the retry itself. Only when neither
+// happened does the intent stay, for the retry to send.
+func (p *Processor) settle(ctx context.Context, intent notify.Intent, out *handler.Outcome, reportErr error) error {
+	var execOnly bool
+	if reportErr != nil {
+		var pub *publishError
+		execOnly = !errors.As(reportErr, &pub)
+	}
+	if reportErr == nil || execOnly || errors.Is(reportErr, notify.ErrKeptForRetry) {
+		if err := p.notifier.Forget(ctx, intent); err != nil {
+			// A stale intent is only ever sent if this event is retried;
+			// the report above already went out or is kept.
+			out.Attrs = append(out.Attrs, slog.String("intentNotDropped", err.Error()))
+		}
+	}
+	return reportErr
+}
+
+// publishError marks a report that could not be published.
+type publishError struct{ err error }
+
+func (e *publishError) Error() string { return e.err.Error() }
+func (e *publishError) Unwrap() error { return e.err }
 
 // unresolved reports a signal whose AZ is not known for sure, and does
 // nothing else.

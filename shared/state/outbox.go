@@ -20,16 +20,20 @@ func outboxPK(eventID string) string { return "outbox#" + eventID }
 // StashMessage keeps a message an invocation could not send, for the
 // event's next delivery (Lambda's retry, or a redrive from the dead-letter
 // queue) to send. It is remembered as long as the event id is.
-func (s *Store) StashMessage(ctx context.Context, eventID, payload string) error {
+func (s *Store) StashMessage(ctx context.Context, eventID, payload string) (string, error) {
 	now := s.now()
-	it := key(outboxPK(eventID), fmt.Sprintf("%020d", now.UnixNano()))
+	s.mu.Lock()
+	s.stashSeq++
+	sk := fmt.Sprintf("%020d#%06d", now.UnixNano(), s.stashSeq)
+	s.mu.Unlock()
+	it := key(outboxPK(eventID), sk)
 	it["payload"] = str(payload)
 	it[attrExpiresAt] = ttl(now.Add(eventMemory))
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it})
 	if err != nil {
-		return fmt.Errorf("stash message for event %s: %w", eventID, err)
+		return "", fmt.Errorf("stash message for event %s: %w", eventID, err)
 	}
-	return nil
+	return sk, nil
 }
 
 // StashedMessages returns the messages kept for an event, oldest first.

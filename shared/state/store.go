@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -23,6 +24,9 @@ type Store struct {
 	db    DynamoDBAPI
 	table string
 	now   func() time.Time
+
+	mu       sync.Mutex
+	stashSeq int // orders messages stashed within one clock instant
 }
 
 // New returns a Store on table. now is the clock (time.Now in Lambda, the
