@@ -320,7 +320,9 @@ func doneOrPlanned(dryRun bool) notify.ActionOutcome {
 func changes(gp GroupPlan) string {
 	var parts []string
 	if !slices.Equal(gp.Current.Subnets, gp.Target.Subnets) {
-		parts = append(parts, fmt.Sprintf("subnets %s → %s", strings.Join(gp.Current.Subnets, ","), strings.Join(gp.Target.Subnets, ",")))
+		// The subnet ids are in the action's details; a count reads in a
+		// subject line.
+		parts = append(parts, fmt.Sprintf("subnets %d → %d", len(gp.Current.Subnets), len(gp.Target.Subnets)))
 	}
 	if gp.Current.MaxSize != gp.Target.MaxSize {
 		parts = append(parts, fmt.Sprintf("MaxSize %d → %d", gp.Current.MaxSize, gp.Target.MaxSize))
