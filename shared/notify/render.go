@@ -179,10 +179,17 @@ func leadAction(m Message) (Action, int) {
 	return as[0], len(as) - 1
 }
 
+// asciiFor spells the typography of summaries in ASCII for subjects.
+var asciiFor = map[rune]string{'→': "->", '←': "<-", '–': "-", '—': "-", '…': "...", '≥': ">=", '≤': "<=", '×': "x", '‘': "'", '’': "'", '“': `"`, '”': `"`}
+
 // clampSubject keeps printable ASCII only and cuts to SNS's limit.
 func clampSubject(s string) string {
 	b := make([]byte, 0, len(s))
 	for _, r := range s {
+		if a, ok := asciiFor[r]; ok {
+			b = append(b, a...)
+			continue
+		}
 		switch {
 		case r >= 0x20 && r < 0x7f:
 			b = append(b, byte(r))

@@ -61,6 +61,13 @@ func TestSubject(t *testing.T) {
 			"[selfheal] [dry-run] EVACUATE web out of us-east-1a (+1 more)",
 		},
 		{
+			"typography spelled in ASCII",
+			notify.Message{Kind: notify.KindRemediation, Region: "us-east-1", Actions: []notify.Action{
+				{Kind: notify.ActionEvacuate, Outcome: notify.OutcomeDone, Severity: notify.SeverityHigh, Resource: "web", Summary: "web out of us-east-1a: subnets 3 → 2; MaxSize 6 → 8"},
+			}},
+			"[selfheal] EVACUATE web out of us-east-1a: subnets 3 -> 2; MaxSize 6 -> 8",
+		},
+		{
 			"too long and not ASCII",
 			findingsMessage(vaultFinding("VAULT_LOCK_PRESENT", notify.StatusFail, "Vault Lock missing on the vault called «"+strings.Repeat("x", 120)+"»")),
 			"[selfheal] FAIL backup vault prod-vault: Vault Lock missing on the vault called ?xxxxxxxxxxxxxxx...",
