@@ -14,8 +14,8 @@ import (
 )
 
 // DynamoDB: tables, point-in-time recovery, TTL and tags (this file); the
-// item API is in dynamodb_items.go, expressions in dynamodb_expr.go and
-// dynamodb_eval.go.
+// item API is in dynamodb_items.go, batch reads in dynamodb_batch.go,
+// expressions in dynamodb_expr.go and dynamodb_eval.go.
 
 type dynamoState struct {
 	s      *Sim
@@ -26,6 +26,8 @@ type dynamoState struct {
 	readLag time.Duration
 	// ttlDelay is how long after its TTL an expired item is deleted.
 	ttlDelay time.Duration
+	// unprocessed is the chance that BatchGetItem leaves a key unprocessed.
+	unprocessed float64
 }
 
 // pitrLag is how far LatestRestorableDateTime trails the clock: "typically
@@ -87,6 +89,7 @@ func (s *Sim) registerDynamoDB() {
 	handle(s, ServiceDynamoDB, "DescribeTimeToLive", d.describeTimeToLive)
 	handle(s, ServiceDynamoDB, "PutItem", d.putItem)
 	handle(s, ServiceDynamoDB, "GetItem", d.getItem)
+	handle(s, ServiceDynamoDB, "BatchGetItem", d.batchGetItem)
 	handle(s, ServiceDynamoDB, "UpdateItem", d.updateItem)
 	handle(s, ServiceDynamoDB, "DeleteItem", d.deleteItem)
 	handle(s, ServiceDynamoDB, "Query", d.query)
