@@ -3,7 +3,9 @@ package state
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,38 +22,129 @@ type CheckState struct {
 }
 
 // ResourceFindings holds the check states of one resource: one item per
-// resource, so one event costs one read and one write per resource however
-// many checks it runs.
+// resource, so one event costs one read (a hundredth of a BatchGetItem)
+// and at most one write per resource however many checks it runs.
 type ResourceFindings struct {
 	Resource string
 	Checks   map[string]CheckState
 	version  int64
 }
 
-// How long finding states are remembered after their last change: a
-// resource silent for this long starts afresh.
+// How long finding states are remembered after their last save: a
+// resource whose states were not saved for this long starts afresh. Its
+// callers save a resource only when its states change, so this counts
+// from the last change; a problem still failing changes at each reminder.
 const findingMemory = 180 * 24 * time.Hour
 
-func findingsKey(resource string) item { return key("finding#"+resource, "status") }
+const findingsPrefix = "finding#"
+
+func findingsKey(resource string) item { return key(findingsPrefix+resource, "status") }
 
 // LoadFindings reads the last known check states of resource (empty when
 // none is known).
 func (s *Store) LoadFindings(ctx context.Context, resource string) (ResourceFindings, error) {
-	rf := ResourceFindings{Resource: resource, Checks: map[string]CheckState{}}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            findingsKey(resource),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return rf, fmt.Errorf("load findings of %s: %w", resource, err)
+		return ResourceFindings{Resource: resource, Checks: map[string]CheckState{}}, fmt.Errorf("load findings of %s: %w", resource, err)
 	}
-	it := item(out.Item)
+	return s.decodeFindings(resource, out.Item), nil
+}
+
+// Batched reads: BatchGetItem takes at most 100 keys, and may answer only
+// part of them (UnprocessedKeys), which the caller retries after a pause.
+// The SDK's retryer already handles throttling of the whole call; these
+// attempts are for partial answers only.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+const (
+	batchGetKeys     = 100
+	batchGetAttempts = 8
+	batchGetBackoff  = 10 * time.Millisecond // doubled after each partial answer
+	batchGetMaxPause = 250 * time.Millisecond
+)
+
+// LoadFindingsBatch reads the last known check states of resources, as
+// LoadFindings does for one, with one BatchGetItem per 100 resources
+// (strongly consistent, as LoadFindings). Every resource asked for is in
+// the result, empty when none is known; a resource named twice is read
+// once.
+func (s *Store) LoadFindingsBatch(ctx context.Context, resources []string) (map[string]ResourceFindings, error) {
+	out := make(map[string]ResourceFindings, len(resources))
+	var unique []string
+	for _, r := range resources {
+		if _, ok := out[r]; !ok {
+			out[r] = ResourceFindings{Resource: r, Checks: map[string]CheckState{}}
+			unique = append(unique, r)
+		}
+	}
+	for chunk := range slices.Chunk(unique, batchGetKeys) {
+		if err := s.loadFindingsChunk(ctx, chunk, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadFindingsChunk reads up to 100 resources into out, asking again for
+// the keys DynamoDB left unprocessed.
+func (s *Store) loadFindingsChunk(ctx context.Context, resources []string, out map[string]ResourceFindings) error {
+	keys := make([]map[string]types.AttributeValue, len(resources))
+	for i, r := range resources {
+		keys[i] = findingsKey(r)
+	}
+	pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	pause := batchGetBackoff
+	for attempt := 1; ; attempt++ {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return fmt.Errorf("load findings of %d resources (%s, …): %w", len(resources), resources[0], err)
+		}
+		for _, it := range res.Responses[s.table] {
+			resource, ok := strings.CutPrefix(item(it).str(attrPK), findingsPrefix)
+			if _, asked := out[resource]; ok && asked {
+				out[resource] = s.decodeFindings(resource, it)
+			}
+		}
+		left := len(res.UnprocessedKeys[s.table].Keys)
+		if left == 0 {
+			return nil
+		}
+		if attempt == batchGetAttempts {
+			return fmt.Errorf("load findings of %d resources (%s, …): %d still unprocessed after %d attempts",
+				len(resources), resources[0], left, attempt)
+		}
+		pending = map[string]types.KeysAndAttributes{s.table: res.UnprocessedKeys[s.table]}
+		if err := sleep(ctx, pause); err != nil {
+			return fmt.Errorf("load findings of %d resources (%s, …): %w", len(resources), resources[0], err)
+		}
+		pause = min(2*pause, batchGetMaxPause)
+	}
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// decodeFindings reads a findings item (nil when there is none).
+func (s *Store) decodeFindings(resource string, raw map[string]types.AttributeValue) ResourceFindings {
+	rf := ResourceFindings{Resource: resource, Checks: map[string]CheckState{}}
+	it := item(raw)
 	// An expired item not yet deleted keeps its version, so the next save
 	// replaces it, but its states are forgotten.
 	rf.version = it.num("version")
 	if len(it) == 0 || it.expired(s.now()) {
-		return rf, nil
+		return rf
 	}
 	if m, ok := it["checks"].(*types.AttributeValueMemberM); ok {
 		for check, v := range m.Value {
@@ -63,7 +156,7 @@ func (s *Store) LoadFindings(ctx context.Context, resource string) (ResourceFind
 			rf.Checks[check] = CheckState{Status: c.str("status"), Since: c.time("since"), NotifiedAt: c.time("notifiedAt")}
 		}
 	}
-	return rf, nil
+	return rf
 }
 
 // SaveFindings writes rf back, only if nobody else wrote it since it was
