@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // Store remembers what was notified per resource, and keeps the action
 // messages that could not be sent for the event's retry.
 type Store interface {
-	LoadFindings(ctx context.Context, resource string) (state.ResourceFindings, error)
+	LoadFindingsBatch(ctx context.Context, resources []string) (map[string]state.ResourceFindings, error)
 	SaveFindings(ctx context.Context, rf state.ResourceFindings) error
 	StashMessage(ctx context.Context, eventID, payload string) (string, error)
 	StashedMessages(ctx context.Context, eventID string) ([]state.Stashed, error)
@@ -52,27 +53,44 @@ type Result struct {
 // Report sends what m has to say that was not already said: its findings
 // through the dedupe (one message carrying all its findings when any needs
 // sending; one "resolved" message for problems that are gone) and its
-// actions always. States are saved only after publishing succeeded, so a
-// failed publish is retried with the event rather than lost.
+// actions always. What was said before is read with one batch read per 100
+// resources; states are saved only after publishing succeeded, so a failed
+// publish is retried with the event rather than lost, and only for the
+// resources whose states changed: a resource with nothing new costs no
+// write. A resource another invocation saved meanwhile makes the save fail
+// with state.ErrConflict: the caller decides again on what it wrote.
 func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	now := n.now()
 
-	// Decide, per resource.
-	byResource := map[string]*state.ResourceFindings{}
+	// Decide, per resource, on what was remembered of it.
 	var order []string
+	seen := map[string]bool{}
+	for _, f := range m.Findings {
+		if !seen[f.Resource] {
+			seen[f.Resource] = true
+			order = append(order, f.Resource)
+		}
+	}
+	var before map[string]state.ResourceFindings
+	if len(order) > 0 {
+		var err error
+		if before, err = n.store.LoadFindingsBatch(ctx, order); err != nil {
+			return res, err
+		}
+	}
+	after := make(map[string]state.ResourceFindings, len(order))
 	var sendFindings bool
 	var resolved []Finding
 	for _, f := range m.Findings {
-		rf, ok := byResource[f.Resource]
+		rf, ok := after[f.Resource]
 		if !ok {
-			loaded, err := n.store.LoadFindings(ctx, f.Resource)
-			if err != nil {
-				return res, err
+			rf = before[f.Resource]
+			rf.Resource, rf.Checks = f.Resource, maps.Clone(rf.Checks)
+			if rf.Checks == nil {
+				rf.Checks = map[string]state.CheckState{}
 			}
-			rf = &loaded
-			byResource[f.Resource] = rf
-			order = append(order, f.Resource)
+			after[f.Resource] = rf
 		}
 		prev, known := rf.Checks[f.Check]
 		v := Decide(prev, known, f.Status, now, n.window, n.notifyPass)
@@ -87,6 +105,12 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 			resolved = append(resolved, rf)
 		}
 		rf.Checks[f.Check] = Next(prev, known, f.Status, v, now)
+	}
+	var changed []string
+	for _, r := range order {
+		if checksChanged(before[r].Checks, after[r].Checks) {
+			changed = append(changed, r)
+		}
 	}
 	// Act: publish, then remember.
 	if sendFindings {
@@ -120,12 +144,28 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 		}
 		res.Sent = append(res.Sent, r)
 	}
-	for _, resource := range order {
-		if err := n.store.SaveFindings(ctx, *byResource[resource]); err != nil {
+	for _, r := range changed {
+		if err := n.store.SaveFindings(ctx, after[r]); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+// checksChanged reports whether after, before's states with this report's
+// verdicts applied, says anything before did not: a new check, or another
+// status, first sighting or notification time.
+func checksChanged(before, after map[string]state.CheckState) bool {
+	if len(after) != len(before) {
+		return true
+	}
+	for check, a := range after {
+		b, ok := before[check]
+		if !ok || a.Status != b.Status || !a.Since.Equal(b.Since) || !a.NotifiedAt.Equal(b.NotifiedAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // Publish renders and publishes m as it is, without dedupe (digests).
