@@ -223,7 +223,13 @@ func text(m Message, status Status, truncated int) string {
 	case KindRemediation:
 		fmt.Fprintf(&b, "Auto Scaling remediation in %s (account %s)\n", m.Region, m.Account)
 	case KindDigest:
-		fmt.Fprintf(&b, "Compliance sweep of %s (account %s)\n", m.Region, m.Account)
+		// A sweep may cover several regions: the heading says where it ran,
+		// the digest's Covered lines what it read in each region.
+		fmt.Fprintf(&b, "Compliance sweep of account %s", m.Account)
+		if m.Region != "" {
+			fmt.Fprintf(&b, ", run in %s", m.Region)
+		}
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "Event: %s %s at %s\n", m.EventType, m.EventID, m.Time.UTC().Format(time.RFC3339))
 
@@ -272,12 +278,21 @@ func text(m Message, status Status, truncated int) string {
 	return b.String()
 }
 
+// writeDigest says what a run covered and what it could not, then what it
+// found.
 func writeDigest(b *strings.Builder, d Digest) {
 	if !d.Complete {
 		b.WriteString("\nINCOMPLETE RUN: not everything was checked; do not read this as all clear.\n")
 		for _, n := range d.NotCovered {
 			fmt.Fprintf(b, "  not covered: %s\n", n)
 		}
+	}
+	b.WriteString("\nCovered:\n")
+	if len(d.Covered) == 0 {
+		b.WriteString("  nothing was read\n")
+	}
+	for _, c := range d.Covered {
+		fmt.Fprintf(b, "  %s\n", c)
 	}
 	checks := make([]string, 0, len(d.Counts))
 	for c := range d.Counts {
