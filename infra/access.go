@@ -86,6 +86,8 @@ var access = map[string][]grant{
 			{actions: []string{"health:DescribeEvents"}, scope: anyResource},
 			// The alarm's tags say whether it is an AZ signal, and its AZ.
 			{actions: []string{"cloudwatch:ListTagsForResource"}, scope: regionAlarms},
+			// No BatchGetItem: the rebalancer reports actions only, and
+			// notify.Report reads finding states only for findings.
 			{actions: []string{
 				"dynamodb:GetItem",
 				"dynamodb:PutItem",
@@ -127,8 +129,11 @@ var access = map[string][]grant{
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:cluster:*"}},
+			// BatchGetItem: notify.Report reads the states of a message's
+			// resources in batches of 100.
 			{actions: []string{
 				"dynamodb:GetItem",
+				"dynamodb:BatchGetItem",
 				"dynamodb:PutItem",
 				"dynamodb:UpdateItem",
 				"dynamodb:DeleteItem",
@@ -172,8 +177,10 @@ var access = map[string][]grant{
 				arns: []string{"rds:*:{account}:cluster:*"}},
 			{actions: []string{"rds:ListTagsForResource"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:db:*", "rds:*:{account}:cluster:*"}},
+			// BatchGetItem: see backup-compliance.
 			{actions: []string{
 				"dynamodb:GetItem",
+				"dynamodb:BatchGetItem",
 				"dynamodb:PutItem",
 				"dynamodb:UpdateItem",
 				"dynamodb:DeleteItem",
