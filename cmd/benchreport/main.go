@@ -9,9 +9,11 @@
 //     same clients built by Debian's python3-boto3) and, as a cross-check,
 //     under the AWS Lambda Runtime Interface Emulator (its own INIT
 //     REPORT). GODEBUG=inittrace=1 says where init time goes.
-//   - Per event: the handler benchmarks of shared/rebalance and
-//     shared/compliance on the simulated account, the decoders', and what
-//     one SDK call on the sim costs (internal/simcost).
+//   - Per event: each function's own CPU on every kind of event of the
+//     seed's day, the sim's answering taken out (internal/owncpu); the
+//     handler benchmarks of shared/rebalance and shared/compliance on the
+//     simulated account, the decoders' and the planner's, and what one SDK
+//     call on the sim costs (internal/simcost).
 //   - Scale: the rebalancer and the sweep on accounts of growing size.
 //
 // Then it checks the goals of issue 10 and says which are met.

@@ -15,6 +15,11 @@ import (
 	"github.com/selfheal/selfheal/cmd/benchreport/internal/builds"
 	"github.com/selfheal/selfheal/cmd/benchreport/internal/coldstart"
 	"github.com/selfheal/selfheal/cmd/benchreport/internal/gobench"
+	"github.com/selfheal/selfheal/cmd/benchreport/internal/owncpu"
+	"github.com/selfheal/selfheal/cmd/benchreport/internal/parts"
+	"github.com/selfheal/selfheal/cmd/selfheal/gameday"
+	"github.com/selfheal/selfheal/cmd/selfheal/scenario"
+	"github.com/selfheal/selfheal/cmd/selfheal/scenarios"
 )
 
 const region = "us-east-1"
@@ -50,8 +55,7 @@ var pingEvent = []byte(`{"version":"0","id":"5d1c7e2a-0000-4000-8000-00000000be0
 
 // sizes reads the deployed binaries.
 func (b *bench) sizes(ctx context.Context) error {
-	bl := builds.Builder{Root: b.o.root}
-	fns, err := bl.Functions()
+	fns, err := builds.Builder{Root: b.o.root}.Functions()
 	if err != nil {
 		return err
 	}
@@ -65,7 +69,22 @@ func (b *bench) sizes(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.r.Sizes = append(b.r.Sizes, sizeRow{Function: fn, Bytes: int64(len(data)), Zipped: zipped})
+		row := sizeRow{Function: fn, Bytes: int64(len(data)), Zipped: zipped, Parts: map[string]int64{}}
+		// Where the bytes go: the same build with its symbol table.
+		bl := builds.Builder{Root: b.o.root, Out: filepath.Join(b.o.cache, "symbols"), Log: b.log}
+		unstripped, err := bl.Unstripped(ctx, fn, "linux", "arm64")
+		if err != nil {
+			return err
+		}
+		syms, err := bl.Symbols(ctx, unstripped)
+		if err != nil {
+			return err
+		}
+		for _, s := range syms {
+			row.Parts[parts.OfSymbol(s.Name)] += s.Size
+			row.Symbols += s.Size
+		}
+		b.r.Sizes = append(b.r.Sizes, row)
 	}
 	return nil
 }
@@ -293,6 +312,9 @@ const (
 // sim's per-call cost. The rebalancer's account-size benchmark runs with
 // them and is reported under scale.
 func (b *bench) perEvent(ctx context.Context) error {
+	if err := b.ownCPU(ctx); err != nil {
+		return err
+	}
 	rs, err := b.goBench(ctx, gobench.Options{
 		Packages:  []string{"./shared/eventbridge", "./shared/rebalance", "./shared/compliance", "./cmd/benchreport/internal/simcost"},
 		Benchtime: b.o.benchtime,
@@ -336,4 +358,49 @@ func output(ctx context.Context, dir, name string, args ...string) string {
 		return "unknown (" + err.Error() + ")"
 	}
 	return string(out)
+}
+
+// storyRuns is how many times the seed's day is played for own CPU.
+const storyRuns = 10
+
+// ownCPU plays the seed's day storyRuns times and keeps, per function and
+// kind of event, the median and the worst of the function's own time.
+func (b *bench) ownCPU(ctx context.Context) error {
+	data, err := scenarios.Read(scenarios.Default)
+	if err != nil {
+		return err
+	}
+	sc, err := scenario.Parse(data, gameday.ParseOptions(scenarios.Default, scenarios.Default, ""))
+	if err != nil {
+		return err
+	}
+	type key struct{ function, kind string }
+	byKind := map[key][]owncpu.Sample{}
+	var order []key
+	for i := range storyRuns {
+		b.progress("own CPU: the seed's day, %d of %d", i+1, storyRuns)
+		samples, err := owncpu.Story(ctx, sc)
+		if err != nil {
+			return err
+		}
+		for _, s := range samples {
+			k := key{s.Function, s.Kind}
+			if _, ok := byKind[k]; !ok {
+				order = append(order, k)
+			}
+			byKind[k] = append(byKind[k], s)
+		}
+	}
+	for _, k := range order {
+		ss := byKind[k]
+		var own, sim []time.Duration
+		var calls []int
+		for _, s := range ss {
+			own, sim, calls = append(own, s.Own), append(sim, s.Sim), append(calls, s.Calls)
+		}
+		slices.Sort(calls)
+		b.r.Own = append(b.r.Own, ownRow{Function: k.function, Kind: k.kind, Events: len(ss), Own: coldstart.Median(own),
+			OwnMax: slices.Max(own), Sim: coldstart.Median(sim), Calls: calls[len(calls)/2]})
+	}
+	return nil
 }

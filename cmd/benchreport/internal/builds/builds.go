@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -167,4 +168,58 @@ while True:
         r.read()
     urllib.request.urlopen(urllib.request.Request(api + rid + "/response", data=b"null", method="POST")).read()
 `
+}
+
+// Unstripped builds functions/<name> as the Lambda build does but keeps
+// its symbol table, for Symbols.
+func (b Builder) Unstripped(ctx context.Context, name, goos, goarch string) (string, error) {
+	bin := filepath.Join(b.Out, name+"-"+goos+"-"+goarch+"-symbols", "bootstrap")
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, "./functions/" + name}
+	cmd := b.goCmd(ctx, []string{"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch}, args...)
+	cmd.Stdout, cmd.Stderr = b.Log, b.Log
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
+	}
+	return bin, nil
+}
+
+// Symbol is one symbol of a binary that takes room in the file: code,
+// read-only data or data (not BSS).
+type Symbol struct {
+	Name string
+	Size int64
+}
+
+// Symbols lists a binary's symbols that take room in its file, with `go
+// tool nm -size`.
+func (b Builder) Symbols(ctx context.Context, bin string) ([]Symbol, error) {
+	out, err := b.goCmd(ctx, nil, "tool", "nm", "-size", bin).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go tool nm %s: %w", bin, err)
+	}
+	return ParseNM(string(out)), nil
+}
+
+// ParseNM reads `go tool nm -size` output: address, size, type, name.
+// Types T, R and D (and their lower-case local forms) are in the file; B
+// (BSS) and U (undefined) are not.
+func ParseNM(out string) []Symbol {
+	var syms []Symbol
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			continue
+		}
+		switch f[2] {
+		case "T", "t", "R", "r", "D", "d":
+		default:
+			continue
+		}
+		size, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		syms = append(syms, Symbol{Name: strings.Join(f[3:], " "), Size: size})
+	}
+	return syms
 }

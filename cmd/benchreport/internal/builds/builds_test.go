@@ -44,3 +44,23 @@ func TestBotoScript(t *testing.T) {
 		}
 	}
 }
+
+// Only symbols stored in the file count: code, read-only data, data.
+func TestParseNM(t *testing.T) {
+	out := `  b35760   33554432 B crypto/internal/fips140/drbg.memory
+  8926d8     679976 r go:func.*
+  319560     102896 T github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas.init.0
+  ab7060      88064 D crypto/internal/fips140/nistec.p256PrecomputedEmbed
+           0 U _cgo_init
+  3ca840      79264 t type:*github.com/aws/aws-sdk-go-v2/service/sns.Client
+`
+	want := []builds.Symbol{
+		{Name: "go:func.*", Size: 679976},
+		{Name: "github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas.init.0", Size: 102896},
+		{Name: "crypto/internal/fips140/nistec.p256PrecomputedEmbed", Size: 88064},
+		{Name: "type:*github.com/aws/aws-sdk-go-v2/service/sns.Client", Size: 79264},
+	}
+	if diff := cmp.Diff(want, builds.ParseNM(out)); diff != "" {
+		t.Errorf("ParseNM (-want +got):\n%s", diff)
+	}
+}

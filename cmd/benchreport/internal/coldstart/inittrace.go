@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/selfheal/selfheal/cmd/benchreport/internal/parts"
 )
 
 // InitEntry is one package's init as GODEBUG=inittrace=1 reports it.
@@ -53,7 +55,7 @@ func GroupInit(entries []InitEntry) []InitGroup {
 	idx := map[string]int{}
 	var out []InitGroup
 	for _, e := range entries {
-		name := groupOf(e.Package)
+		name := parts.Of(e.Package)
 		i, ok := idx[name]
 		if !ok {
 			i = len(out)
@@ -68,24 +70,4 @@ func GroupInit(entries []InitEntry) []InitGroup {
 	}
 	slices.SortStableFunc(out, func(a, b InitGroup) int { return cmp.Compare(b.Clock, a.Clock) })
 	return out
-}
-
-func groupOf(pkg string) string {
-	const sdk = "github.com/aws/aws-sdk-go-v2/"
-	switch {
-	case strings.HasPrefix(pkg, sdk+"service/internal/"):
-		return "SDK core (aws-sdk-go-v2, smithy-go)"
-	case strings.HasPrefix(pkg, sdk+"service/"):
-		svc, _, _ := strings.Cut(strings.TrimPrefix(pkg, sdk+"service/"), "/")
-		return "SDK service " + svc
-	case strings.HasPrefix(pkg, sdk), strings.HasPrefix(pkg, "github.com/aws/smithy-go"):
-		return "SDK core (aws-sdk-go-v2, smithy-go)"
-	case strings.HasPrefix(pkg, "github.com/aws/aws-lambda-go"):
-		return "aws-lambda-go"
-	case strings.HasPrefix(pkg, "github.com/selfheal/selfheal"):
-		return "selfheal"
-	case !strings.Contains(strings.SplitN(pkg, "/", 2)[0], "."):
-		return "Go runtime and standard library"
-	}
-	return "other modules"
 }

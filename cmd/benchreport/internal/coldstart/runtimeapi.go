@@ -22,8 +22,8 @@ type Sample struct {
 	Init time.Duration
 	// RoundTrip is the first event handed out to its response posted.
 	RoundTrip time.Duration
-	// PeakRSS is the process's peak resident memory in bytes, after the
-	// first invocation (getrusage ru_maxrss).
+	// PeakRSS is the process's peak resident memory in bytes after the
+	// first invocation (VmHWM).
 	PeakRSS int64
 	// Response is the body the function posted.
 	Response []byte
@@ -73,11 +73,15 @@ func Launch(ctx context.Context, event []byte, env []string, name string, args .
 		<-exited
 		return s, fmt.Errorf("%s: no response: %w", name, ctx.Err())
 	}
-	// The runtime now waits in its next poll: done with it.
+	// The runtime now waits in its next poll. Its peak RSS is read from
+	// /proc before it is killed: getrusage's ru_maxrss of a child counts
+	// the parent's memory it shared until exec (Go forks with CLONE_VM), so
+	// it reports this program's size, not the function's.
+	s.PeakRSS, err = vmHWM(cmd.Process.Pid)
 	kill()
 	<-exited
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.PeakRSS = ru.Maxrss * 1024 // KiB on Linux
+	if err != nil {
+		return s, fmt.Errorf("%s: peak RSS: %w", name, err)
 	}
 	s.Stderr = stderr.Bytes()
 	return s, nil
