@@ -125,8 +125,9 @@ func TestScenariosUnderFaults(t *testing.T) {
 				for _, d := range storm.Final.DeadLetters {
 					t.Logf("dead letter: %s %s %s: %s", d.Kind, d.Function, d.DetailType, firstLine(d.Reason))
 				}
-				t.Logf("%d call attempts, %d failed by injection; %d notifications (calm %d); %d dead letters",
-					storm.Calls.Total, storm.Calls.Errors, len(storm.Notifications), len(calm.Notifications), len(storm.Final.DeadLetters))
+				t.Logf("%s seed %d: %d call attempts, %d failed by injection; %d notifications (calm %d); %d problems found (calm %d); %d dead letters",
+					name, seed, storm.Calls.Total, storm.Calls.Errors, len(storm.Notifications), len(calm.Notifications),
+					len(stormFindings), len(calmFindings), len(storm.Final.DeadLetters))
 			})
 		}
 	}
