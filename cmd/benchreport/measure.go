@@ -86,6 +86,22 @@ func (b *bench) sizes(ctx context.Context) error {
 		}
 		b.r.Sizes = append(b.r.Sizes, row)
 	}
+	// The least a Go Lambda weighs: aws-lambda-go and nothing else, built
+	// the same way.
+	bl := builds.Builder{Root: b.o.root, Out: filepath.Join(b.o.cache, "linux-arm64"), Log: b.log, GOOS: "linux", GOARCH: "arm64"}
+	floor, err := bl.Floor(ctx, "lambda-only", nil)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(floor)
+	if err != nil {
+		return err
+	}
+	zipped, err := zipSize(data)
+	if err != nil {
+		return err
+	}
+	b.r.SizeFloor = sizeRow{Function: "aws-lambda-go alone", Bytes: int64(len(data)), Zipped: zipped}
 	return nil
 }
 

@@ -29,6 +29,7 @@ type report struct {
 	Skipped   []string
 
 	Sizes      []sizeRow
+	SizeFloor  sizeRow
 	Services   []servicesRow
 	Starts     []startRow
 	BotoNote   string
@@ -140,6 +141,9 @@ func (r *report) writeSizes(p *printer) []verdict {
 			ok := s.Bytes <= goalSize
 			add(s.Function, mb2(s.Bytes), mb2(s.Zipped), yes(ok))
 			vs = append(vs, verdict{Goal: "size of " + s.Function + " ≤ 10 MB", Result: mb2(s.Bytes), Met: ok})
+		}
+		if f := r.SizeFloor; f.Bytes > 0 {
+			add(f.Function+" (floor)", mb2(f.Bytes), mb2(f.Zipped), "")
 		}
 	})
 	if len(r.Sizes[0].Parts) == 0 {

@@ -28,6 +28,8 @@ type Builder struct {
 	Root string // the module's root directory
 	Out  string // where binaries go
 	Log  io.Writer
+	// Target is GOOS and GOARCH of Function and Floor ("" for the host).
+	GOOS, GOARCH string
 }
 
 // Functions lists the functions: the folders under functions/.
@@ -133,7 +135,11 @@ func (b Builder) build(ctx context.Context, bin, pkg string, extra []string) err
 	args := append([]string{"build"}, extra...)
 	args = append(args, Flags...)
 	args = append(args, "-o", bin, pkg)
-	cmd := b.goCmd(ctx, []string{"CGO_ENABLED=0"}, args...)
+	env := []string{"CGO_ENABLED=0"}
+	if b.GOOS != "" {
+		env = append(env, "GOOS="+b.GOOS, "GOARCH="+b.GOARCH)
+	}
+	cmd := b.goCmd(ctx, env, args...)
 	cmd.Stdout, cmd.Stderr = b.Log, b.Log
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
