@@ -1,7 +1,3 @@
-// Package parts names the part of a Go program a package belongs to — the
-// Go runtime and standard library, the AWS SDK's core, each SDK service,
-// aws-lambda-go, selfheal — so that init time and binary size can be
-// summed by what a function chose to import.
 package parts
 
 import "strings"
