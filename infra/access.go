@@ -107,24 +107,18 @@ var access = map[string][]grant{
 				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
 				arns: []string{"backup:*:{account}:backup-plan:*"}},
-			// DescribeBackupJob, DescribeCopyJob, ListCopyJobs and
 			// ListRecoveryPointsByResource (shared/compliance finds an S3
-			// bucket's continuous recovery point with it) have no
-			// resource-level permissions. DescribeRecoveryPoint does, but a
+			// bucket's continuous recovery point with it) has no
+			// resource-level permission. DescribeRecoveryPoint does, but a
 			// recovery point's ARN is the underlying service's snapshot ARN
 			// for several resource types (EBS, RDS, ...), which no single
-			// pattern covers.
+			// pattern covers. Exactly the calls of shared/compliance/aws.go.
 			{actions: []string{
-				"backup:DescribeBackupJob",
-				"backup:DescribeCopyJob",
-				"backup:ListCopyJobs",
 				"backup:ListRecoveryPointsByResource",
 				"backup:DescribeRecoveryPoint",
 			}, scope: anyResource},
-			{actions: []string{
-				"dynamodb:DescribeContinuousBackups",
-				"dynamodb:DescribeTable",
-			}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
+			{actions: []string{"dynamodb:DescribeContinuousBackups"}, scope: accountResources,
+				arns: []string{"dynamodb:*:{account}:table/*"}},
 			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
@@ -148,26 +142,22 @@ var access = map[string][]grant{
 		[]grant{
 			// The sweep reads the DR regions too: every ARN pattern below
 			// spans all regions of the account, and every grant is a read.
-			{actions: []string{
-				"backup:DescribeBackupVault",
-				"backup:ListRecoveryPointsByBackupVault",
-			}, scope: accountResources, arns: []string{"backup:*:{account}:backup-vault:*"}},
+			// Exactly the calls of shared/sweep/aws.go: list calls carry
+			// what the checks need (lifecycle, encryption, retention, tags
+			// of databases), so no Describe* per resource.
+			{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
+				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
 				arns: []string{"backup:*:{account}:backup-plan:*"}},
-			// The List* actions have no resource-level permissions;
-			// DescribeRecoveryPoint: see backup-compliance.
+			// The List* actions have no resource-level permissions.
 			{actions: []string{
 				"backup:ListBackupVaults",
 				"backup:ListBackupPlans",
 				"backup:ListProtectedResources",
-				"backup:ListRecoveryPointsByResource",
-				"backup:ListCopyJobs",
-				"backup:DescribeRecoveryPoint",
 				"dynamodb:ListTables",
 				"autoscaling:DescribeAutoScalingGroups",
 			}, scope: anyResource},
 			{actions: []string{
-				"dynamodb:DescribeTable",
 				"dynamodb:DescribeContinuousBackups",
 				"dynamodb:ListTagsOfResource",
 			}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
@@ -175,8 +165,6 @@ var access = map[string][]grant{
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:cluster:*"}},
-			{actions: []string{"rds:ListTagsForResource"}, scope: accountResources,
-				arns: []string{"rds:*:{account}:db:*", "rds:*:{account}:cluster:*"}},
 			// BatchGetItem: see backup-compliance.
 			{actions: []string{
 				"dynamodb:GetItem",
@@ -185,7 +173,6 @@ var access = map[string][]grant{
 				"dynamodb:UpdateItem",
 				"dynamodb:DeleteItem",
 				"dynamodb:Query",
-				"dynamodb:Scan",
 			}, scope: stateTable},
 			quarantine,
 		},

@@ -117,6 +117,7 @@ func TestParsePolicyReportsEachProblem(t *testing.T) {
 		{"vault lock min out of range", `{"vaultLock": {"minRetentionDays": 0}}`, []string{"vaultLock.minRetentionDays: 0 is outside 1–36500"}},
 		{"grace bounds", `{"posture": {"minHealthCheckGracePeriod": "20m"}}`, []string{"posture: minHealthCheckGracePeriod 20m0s > maxHealthCheckGracePeriod 15m0s"}},
 		{"concurrency", `{"sweep": {"concurrency": 0}}`, []string{"sweep.concurrency: 0 is outside 1–64"}},
+		{"dedupe window beyond memory", `{"notify": {"dedupeWindow": "2200h"}}`, []string{"notify.dedupeWindow: 2200h0m0s is longer than 2160h0m0s"}},
 		{"not an object", `[1]`, []string{"policy: must be an object, not an array"}},
 		{"truncated", `{"dryRun": tru`, []string{"not valid JSON"}},
 		{"two documents", `{} {}`, []string{"holds more than one JSON document"}},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Error lists every problem found in a configuration, each prefixed by the
@@ -46,6 +47,9 @@ const (
 	vaultLockMaxDays = 36500
 )
 
+// maxDedupeWindow stays within how long finding states are remembered.
+const maxDedupeWindow = 90 * 24 * time.Hour
+
 // Validate reports every problem with p in one error, or nil.
 func (p Policy) Validate() error {
 	var errs problems
@@ -72,6 +76,12 @@ func (p Policy) validate(errs *problems) {
 	p.Backup.validate(errs)
 	p.Posture.validate(errs)
 	duration(errs, "notify.dedupeWindow", p.Notify.DedupeWindow, true)
+	// Finding states are remembered 180 days after their last change
+	// (shared/state); a longer window would forget a suppressed problem
+	// and send it again.
+	if w := p.Notify.DedupeWindow.Duration; w > maxDedupeWindow {
+		errs.add("notify.dedupeWindow", "%s is longer than %s", w, maxDedupeWindow)
+	}
 	if c := p.Sweep.Concurrency; c < 1 || c > 64 {
 		errs.add("sweep.concurrency", "%d is outside 1–64", c)
 	}

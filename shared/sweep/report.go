@@ -13,9 +13,9 @@ import (
 )
 
 // chunkResources is how many resources one Report carries at most. The
-// dedupe costs a read and a write of the state table per resource, one
-// after the other; chunks let them run up to the sweep's concurrency at
-// once, and let a run short of time stop between chunks.
+// dedupe costs one batched read per 100 resources and a write per resource
+// whose states changed; chunks let reports run up to the sweep's
+// concurrency at once, and let a run short of time stop between chunks.
 const chunkResources = 500
 
 // batch is the findings one Report carries: one region's findings about

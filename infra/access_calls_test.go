@@ -1,0 +1,86 @@
+package main
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/selfheal/selfheal/shared/compliance"
+	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/rebalance"
+	"github.com/selfheal/selfheal/shared/state"
+	"github.com/selfheal/selfheal/shared/sweep"
+)
+
+// Least privilege must not break production: every SDK call a function can
+// make — every method of the consumer-owned client interfaces it is built
+// from — is granted to its role, and nothing it never calls is. The
+// simulated account does not enforce IAM, so this is where a missing grant
+// is caught before a deploy.
+func TestGrantsAreExactlyTheCalls(t *testing.T) {
+	shared := []reflect.Type{
+		reflect.TypeFor[state.DynamoDBAPI](), // claims, dedupe, copies, outbox
+		reflect.TypeFor[notify.SNSAPI](),
+		reflect.TypeFor[handler.SQSAPI](), // quarantine
+	}
+	uses := map[string][]reflect.Type{
+		"asg-rebalancer": {
+			reflect.TypeFor[rebalance.AutoScaling](), reflect.TypeFor[rebalance.EC2](),
+			reflect.TypeFor[rebalance.Health](), reflect.TypeFor[rebalance.CloudWatch](),
+		},
+		"backup-compliance": {
+			reflect.TypeFor[compliance.BackupAPI](), reflect.TypeFor[compliance.DynamoDBAPI](), reflect.TypeFor[compliance.RDSAPI](),
+		},
+		"compliance-sweep": {
+			reflect.TypeFor[sweep.BackupAPI](), reflect.TypeFor[sweep.DynamoDBAPI](),
+			reflect.TypeFor[sweep.RDSAPI](), reflect.TypeFor[sweep.AutoScalingAPI](),
+		},
+	}
+	// Grants that serve no interface method: the KMS data key a publisher
+	// to the encrypted topic needs, and the rebalancer's never-read state
+	// items (it does not report findings, so no BatchGetItem).
+	extra := []string{"kms:GenerateDataKey", "kms:Decrypt"}
+	for fn, ifaces := range uses {
+		t.Run(fn, func(t *testing.T) {
+			calls := map[string]bool{}
+			for _, it := range append(slices.Clone(ifaces), shared...) {
+				for i := range it.NumMethod() {
+					m := it.Method(i)
+					calls[service(t, m.Type)+":"+m.Name] = true
+				}
+			}
+			granted := map[string]bool{}
+			for _, g := range access[fn] {
+				for _, a := range g.actions {
+					granted[a] = true
+				}
+			}
+			for c := range calls {
+				if !granted[c] && !(fn == "asg-rebalancer" && c == "dynamodb:BatchGetItem") {
+					t.Errorf("%s calls %s but its role is not granted it", fn, c)
+				}
+			}
+			for a := range granted {
+				if !calls[a] && !slices.Contains(extra, a) {
+					t.Errorf("%s is granted %s but never calls it", fn, a)
+				}
+			}
+		})
+	}
+}
+
+// service is the IAM prefix of an SDK method: the package of its input,
+// github.com/aws/aws-sdk-go-v2/service/<prefix>.
+func service(t *testing.T, method reflect.Type) string {
+	t.Helper()
+	for i := range method.NumIn() {
+		in := method.In(i)
+		if in.Kind() == reflect.Pointer && strings.HasSuffix(in.Elem().Name(), "Input") {
+			return in.Elem().PkgPath()[strings.LastIndex(in.Elem().PkgPath(), "/")+1:]
+		}
+	}
+	t.Fatalf("method %s has no *Input parameter", method)
+	return ""
+}
