@@ -26,6 +26,9 @@ type backupState struct {
 	copies    []*copyJob
 	points    map[string]*recoveryPoint // by ARN
 	rpOrder   []string
+	// byVault indexes rpOrder by "region/vault"; nil after any change to
+	// the recovery points, rebuilt on the next read.
+	byVault map[string][]*recoveryPoint
 
 	jobFaults  []*backupJobFaultRule
 	copyFaults []*copyJobFaultRule

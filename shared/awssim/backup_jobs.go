@@ -328,6 +328,7 @@ func (b *backupState) newRecoveryPoint(j *backupJob, v *backupVault, arn string,
 	}
 	b.points[rp.arn] = rp
 	b.rpOrder = append(b.rpOrder, rp.arn)
+	b.byVault = nil
 	b.emitRecoveryPoint(rp)
 	return rp
 }
@@ -360,6 +361,7 @@ func (b *backupState) applyLifecycles(now time.Time) {
 		c := rp.calculated()
 		if c != nil && c.DeleteAt != nil && !now.Before(*c.DeleteAt) {
 			delete(b.points, arn)
+			b.byVault = nil
 			continue
 		}
 		if c != nil && c.MoveToColdStorageAt != nil && !now.Before(*c.MoveToColdStorageAt) {
@@ -457,6 +459,7 @@ func (b *backupState) advanceCopy(c *copyJob, now time.Time) {
 		}
 		b.points[rp.arn] = rp
 		b.rpOrder = append(b.rpOrder, rp.arn)
+		b.byVault = nil
 		b.emitRecoveryPoint(rp)
 		c.state, c.completed = backuptypes.CopyJobStateCompleted, now
 		b.emitCopy(c)
@@ -781,6 +784,7 @@ func (b *backupState) deleteRecoveryPoint(r *Region, in *backup.DeleteRecoveryPo
 	}
 	delete(b.points, rp.arn)
 	b.rpOrder = slices.DeleteFunc(b.rpOrder, func(a string) bool { return a == rp.arn })
+	b.byVault = nil
 	return &backup.DeleteRecoveryPointOutput{}, nil
 }
 

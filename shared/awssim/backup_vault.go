@@ -71,13 +71,17 @@ func (v *backupVault) retentionAllowed(days *int64) (string, bool) {
 }
 
 func (b *backupState) pointsIn(v *backupVault) []*recoveryPoint {
-	var out []*recoveryPoint
-	for _, arn := range b.rpOrder {
-		if rp := b.points[arn]; rp.region == v.region && rp.vaultName == v.name {
-			out = append(out, rp)
+	if b.byVault == nil {
+		// One pass over the account instead of one per vault listed: a
+		// sweep lists every vault of an account with 100,000 points.
+		b.byVault = map[string][]*recoveryPoint{}
+		for _, arn := range b.rpOrder {
+			rp := b.points[arn]
+			k := rp.region + "/" + rp.vaultName
+			b.byVault[k] = append(b.byVault[k], rp)
 		}
 	}
-	return out
+	return b.byVault[v.region+"/"+v.name]
 }
 
 func (b *backupState) vault(r *Region, name string) (*backupVault, error) {
