@@ -50,11 +50,12 @@ lint:
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
-	@cp go.mod /tmp/selfheal-go.mod.bak && cp go.sum /tmp/selfheal-go.sum.bak; \
+	@tmp="$$(mktemp -d)"; cp go.mod go.sum "$$tmp"/; \
 	  go mod tidy; \
-	  if ! git diff --quiet -- go.mod go.sum; then \
-	    echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; git --no-pager diff -- go.mod go.sum; \
-	    cp /tmp/selfheal-go.mod.bak go.mod; cp /tmp/selfheal-go.sum.bak go.sum; exit 1; fi
+	  if ! cmp -s go.mod "$$tmp/go.mod" || ! cmp -s go.sum "$$tmp/go.sum"; then \
+	    echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; \
+	    diff -u "$$tmp/go.mod" go.mod; cp "$$tmp/go.mod" "$$tmp/go.sum" .; rm -rf "$$tmp"; exit 1; fi; \
+	  rm -rf "$$tmp"
 	@vulndb="$$(go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
 	  test -d "$$vulndb/data/osv" || { echo "vulnerability database not found"; exit 1; }; \
 	  go run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) -db "file://$$vulndb/data/osv" ./...
