@@ -52,8 +52,20 @@ var asgWrites = []string{
 	"autoscaling:DeleteTags",
 }
 
-// Shared grants every function needs to report and to quarantine.
+// Shared grants every function needs to remember, report and quarantine.
 var (
+	// stateItems are the item calls on selfheal's own state table
+	// (shared/state): event claims, the ledger, expected copies, the outbox.
+	stateItems = grant{actions: []string{
+		"dynamodb:GetItem",
+		"dynamodb:PutItem",
+		"dynamodb:UpdateItem",
+		"dynamodb:DeleteItem",
+		"dynamodb:Query",
+	}, scope: stateTable}
+	// findingStates: notify.Report reads the states of a message's
+	// resources in batches of 100.
+	findingStates = grant{actions: []string{"dynamodb:BatchGetItem"}, scope: stateTable}
 	// Publishing to a KMS-encrypted topic needs a data key from the topic's
 	// key: SNS calls GenerateDataKey and Decrypt as the publisher.
 	// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
@@ -86,15 +98,8 @@ var access = map[string][]grant{
 			{actions: []string{"health:DescribeEvents"}, scope: anyResource},
 			// The alarm's tags say whether it is an AZ signal, and its AZ.
 			{actions: []string{"cloudwatch:ListTagsForResource"}, scope: regionAlarms},
-			// No BatchGetItem: the rebalancer reports actions only, and
-			// notify.Report reads finding states only for findings.
-			{actions: []string{
-				"dynamodb:GetItem",
-				"dynamodb:PutItem",
-				"dynamodb:UpdateItem",
-				"dynamodb:DeleteItem",
-				"dynamodb:Query",
-			}, scope: stateTable},
+			// No findingStates: the rebalancer reports actions only.
+			stateItems,
 			quarantine,
 		},
 		publish,
@@ -123,16 +128,8 @@ var access = map[string][]grant{
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:cluster:*"}},
-			// BatchGetItem: notify.Report reads the states of a message's
-			// resources in batches of 100.
-			{actions: []string{
-				"dynamodb:GetItem",
-				"dynamodb:BatchGetItem",
-				"dynamodb:PutItem",
-				"dynamodb:UpdateItem",
-				"dynamodb:DeleteItem",
-				"dynamodb:Query",
-			}, scope: stateTable},
+			stateItems,
+			findingStates,
 			quarantine,
 		},
 		publish,
@@ -165,15 +162,8 @@ var access = map[string][]grant{
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:cluster:*"}},
-			// BatchGetItem: see backup-compliance.
-			{actions: []string{
-				"dynamodb:GetItem",
-				"dynamodb:BatchGetItem",
-				"dynamodb:PutItem",
-				"dynamodb:UpdateItem",
-				"dynamodb:DeleteItem",
-				"dynamodb:Query",
-			}, scope: stateTable},
+			stateItems,
+			findingStates,
 			quarantine,
 		},
 		publish,

@@ -281,8 +281,10 @@ func checkSQSAttributes(attrs map[string]sqstypes.MessageAttributeValue) (int, e
 		if custom && label == "" {
 			base = ""
 		}
+		// The API reference: StringListValues and BinaryListValues are
+		// "reserved for future use"; SQS refuses them.
 		if len(v.StringListValues) > 0 || len(v.BinaryListValues) > 0 {
-			return 0, sqsInvalidValue("Message (user) attribute '%s': StringListValues and BinaryListValues are not implemented.", name)
+			return 0, sqsInvalidValue("Message (user) attribute '%s': StringListValues and BinaryListValues are reserved for future use.", name)
 		}
 		switch base {
 		case "String":

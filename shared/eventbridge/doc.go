@@ -51,7 +51,7 @@
 // A field of the event holding an array matches if any element matches. A
 // nested pattern over an array of objects must match within one element.
 // suffix, equals-ignore-case, wildcard, cidr, $or and anything-but with
-// those are not implemented: CompilePattern returns an error for them, so
+// those are outside the subset: CompilePattern returns an error for them, so
 // the matcher never answers differently from EventBridge by ignoring a
 // feature it does not know.
 //
