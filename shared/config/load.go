@@ -138,7 +138,7 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 	}
 	if t == durationType {
 		if _, ok := v.(string); !ok {
-			errs.add(where, "must be a duration string like \"15m\", not %s", jsonKind(v))
+			errs.add(where, "must be a duration string like \"15m\", not %s", DescribeJSON(v))
 		}
 		return
 	}
@@ -146,7 +146,7 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			errs.add(where, "must be an object, not %s", jsonKind(v))
+			errs.add(where, "must be an object, not %s", DescribeJSON(v))
 			return
 		}
 		fields := map[string]reflect.Type{}
@@ -183,7 +183,7 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 		}
 		arr, ok := v.([]any)
 		if !ok {
-			errs.add(where, "must be an array, not %s", jsonKind(v))
+			errs.add(where, "must be an array, not %s", DescribeJSON(v))
 			return
 		}
 		for i, e := range arr {
@@ -191,16 +191,16 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			errs.add(where, "must be a string, not %s", jsonKind(v))
+			errs.add(where, "must be a string, not %s", DescribeJSON(v))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			errs.add(where, "must be true or false, not %s", jsonKind(v))
+			errs.add(where, "must be true or false, not %s", DescribeJSON(v))
 		}
 	case reflect.Int:
 		n, ok := v.(json.Number)
 		if !ok {
-			errs.add(where, "must be a whole number, not %s", jsonKind(v))
+			errs.add(where, "must be a whole number, not %s", DescribeJSON(v))
 			return
 		}
 		if _, err := n.Int64(); err != nil {
@@ -209,7 +209,10 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 	}
 }
 
-func jsonKind(v any) string {
+// DescribeJSON names a decoded JSON value (from encoding/json with
+// UseNumber) for people: "the string \"2\"", "the number 1.5", "an array".
+// Configuration and scenario readers say what they got with it.
+func DescribeJSON(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,7 +108,7 @@ func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt
 		inv.Status, inv.Error = StatusError, err.Error()
 	}
 	inv.Calls = w.Sim.CallCount() - calls
-	for _, m := range w.Sim.Published()[published:] {
+	for _, m := range inPublishingOrder(w.Sim.Published()[published:]) {
 		n := notificationOf(m)
 		n.Offset = w.offset(n.Time)
 		inv.Notifications = append(inv.Notifications, n)
@@ -170,4 +172,22 @@ func (c *capture) take() []byte {
 // DeadLetters lists what the deployment's dead-letter queue holds.
 func (w *World) DeadLetters() []DeadLetter {
 	return deadLetters(w.Sim.QueueMessages(w.Env.Config.QueueURL))
+}
+
+// inPublishingOrder orders messages by sim time and, within one instant,
+// by subject and body. Messages of one instant come from one invocation
+// publishing concurrently (the sweep reports its batches in parallel), so
+// their order says nothing; fixing it keeps a run the same for a seed.
+func inPublishingOrder(ms []awssim.PublishedMessage) []awssim.PublishedMessage {
+	out := slices.Clone(ms)
+	slices.SortStableFunc(out, func(a, b awssim.PublishedMessage) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Subject, b.Subject); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+	return out
 }

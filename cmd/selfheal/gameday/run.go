@@ -478,7 +478,7 @@ func subnetAZs(sim *awssim.Sim, region string, subnets []string) []string {
 func (r *runner) finish() {
 	w, rep := r.w, r.rep
 	rep.End = w.Sim.Now()
-	for _, m := range w.Sim.Published() {
+	for _, m := range inPublishingOrder(w.Sim.Published()) {
 		if m.Time.Before(w.Start) {
 			continue
 		}

@@ -84,7 +84,7 @@ func parse(r *reader, data []byte, opts Options) *Scenario {
 		n, isNum := v.(json.Number)
 		u, err := parseSeed(n)
 		if !isNum || err != nil {
-			r.addf("seed", "must be a whole number from 1 to %d, not %s", uint64(math.MaxInt64), describe(v))
+			r.addf("seed", "must be a whole number from 1 to %d, not %s", uint64(math.MaxInt64), config.DescribeJSON(v))
 		}
 		sc.Seed = u
 	}
@@ -155,7 +155,7 @@ func parseSeed(n json.Number) (uint64, error) {
 // with this SELFHEAL_POLICY would.
 func parsePolicy(r *reader, sc *Scenario, v any) {
 	if _, ok := v.(map[string]any); !ok {
-		r.addf("policy", "must be an object, not %s", describe(v))
+		r.addf("policy", "must be an object, not %s", config.DescribeJSON(v))
 		return
 	}
 	raw, err := json.Marshal(v)

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/selfheal/selfheal/shared/config"
 )
 
 // Problem is one thing wrong with a scenario file.
@@ -67,7 +69,7 @@ type object struct {
 func (r *reader) asObject(path string, v any) (*object, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		r.addf(path, "must be an object, not %s", describe(v))
+		r.addf(path, "must be an object, not %s", config.DescribeJSON(v))
 		return &object{r: r, path: path, m: map[string]any{}}, false
 	}
 	return &object{r: r, path: path, m: m}, true
@@ -127,7 +129,7 @@ func (o *object) str(key string, required bool) string {
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		o.r.addf(o.at(key), "must be a string, not %s", describe(v))
+		o.r.addf(o.at(key), "must be a string, not %s", config.DescribeJSON(v))
 		return ""
 	}
 	if required && strings.TrimSpace(s) == "" {
@@ -148,7 +150,7 @@ func (o *object) integer(key string, required bool, lo, hi int) (int, bool) {
 	}
 	n, isNum := v.(json.Number)
 	if !isNum {
-		o.r.addf(o.at(key), "must be a whole number, not %s", describe(v))
+		o.r.addf(o.at(key), "must be a whole number, not %s", config.DescribeJSON(v))
 		return 0, false
 	}
 	i, err := n.Int64()
@@ -182,7 +184,7 @@ func (o *object) boolean(key string) (value, present bool) {
 	}
 	b, isBool := v.(bool)
 	if !isBool {
-		o.r.addf(o.at(key), "must be true or false, not %s", describe(v))
+		o.r.addf(o.at(key), "must be true or false, not %s", config.DescribeJSON(v))
 		return false, false
 	}
 	return b, true
@@ -200,7 +202,7 @@ func (o *object) duration(key string, required bool) (time.Duration, bool) {
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		o.r.addf(o.at(key), "must be a duration string like \"5m\" or \"1h30m\", not %s", describe(v))
+		o.r.addf(o.at(key), "must be a duration string like \"5m\" or \"1h30m\", not %s", config.DescribeJSON(v))
 		return 0, false
 	}
 	d, err := time.ParseDuration(s)
@@ -225,7 +227,7 @@ func (o *object) array(key string, required bool) ([]any, bool) {
 	}
 	a, ok := v.([]any)
 	if !ok {
-		o.r.addf(o.at(key), "must be an array, not %s", describe(v))
+		o.r.addf(o.at(key), "must be an array, not %s", config.DescribeJSON(v))
 		return nil, false
 	}
 	return a, true
@@ -240,7 +242,7 @@ func (o *object) strings(key string, required bool) []string {
 	for i, e := range a {
 		s, isStr := e.(string)
 		if !isStr || strings.TrimSpace(s) == "" {
-			o.r.addf(index(o.at(key), i), "must be a non-empty string, not %s", describe(e))
+			o.r.addf(index(o.at(key), i), "must be a non-empty string, not %s", config.DescribeJSON(e))
 			continue
 		}
 		out = append(out, s)
@@ -288,7 +290,7 @@ func (o *object) tags(key string) map[string]string {
 		c.known = append(c.known, k)
 		s, isStr := v.(string)
 		if !isStr {
-			o.r.addf(c.at(k), "a tag value must be a string, not %s", describe(v))
+			o.r.addf(c.at(k), "a tag value must be a string, not %s", config.DescribeJSON(v))
 			continue
 		}
 		if k == "" {
@@ -314,23 +316,4 @@ func (o *object) oneOf(key string, required bool, def string, allowed ...string)
 		return ""
 	}
 	return s
-}
-
-// describe names a JSON value's type for messages.
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return fmt.Sprintf("the string %q", x)
-	case json.Number:
-		return "the number " + x.String()
-	case bool:
-		return fmt.Sprintf("%t", x)
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/selfheal/selfheal/shared/config"
 )
 
 // stepKinds are the keys of which a step has exactly one.
@@ -278,7 +280,7 @@ func (w *world) event(o *object, kind string) Action {
 	}
 	m, isObj := doc.(map[string]any)
 	if !isObj && ev.To == "" {
-		w.r.addf(at, "an event on the bus must be a JSON object, not %s", describe(doc))
+		w.r.addf(at, "an event on the bus must be a JSON object, not %s", config.DescribeJSON(doc))
 		return nil
 	}
 	if ev.To == "" {
