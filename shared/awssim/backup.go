@@ -159,6 +159,9 @@ type backupJobFaultRule struct {
 	used int
 }
 
+// spend counts one use and reports whether the rule is used up.
+func (r *backupJobFaultRule) spend() bool { r.used++; return r.used >= max(r.Count, 1) }
+
 // InjectBackupJobFault makes the next Count backup jobs matching f end as
 // f.Outcome, decided when each job is created. The returned function
 // removes what is left of the fault.
@@ -222,6 +225,9 @@ type copyJobFaultRule struct {
 	CopyJobFault
 	used int
 }
+
+// spend counts one use and reports whether the rule is used up.
+func (r *copyJobFaultRule) spend() bool { r.used++; return r.used >= max(r.Count, 1) }
 
 // InjectCopyJobFault makes the next Count copies matching f fail, wait or
 // never start, for copies of plan rules and StartCopyJob alike. The

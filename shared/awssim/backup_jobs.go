@@ -175,33 +175,41 @@ func (b *backupState) continuousARN(region, resourceArn string) string {
 // ---- faults ----
 
 func (b *backupState) takeJobFault(resourceArn, planID string) *BackupJobFault {
-	for _, f := range b.jobFaults {
-		if (f.ResourceArn != "" && f.ResourceArn != resourceArn) || (f.BackupPlanID != "" && f.BackupPlanID != planID) {
-			continue
-		}
-		f.used++
-		if f.used >= max(f.Count, 1) {
-			b.jobFaults = slices.DeleteFunc(b.jobFaults, func(r *backupJobFaultRule) bool { return r == f })
-		}
-		out := f.BackupJobFault
-		return &out
+	f := takeFault(&b.jobFaults, func(f *backupJobFaultRule) bool {
+		return (f.ResourceArn == "" || f.ResourceArn == resourceArn) && (f.BackupPlanID == "" || f.BackupPlanID == planID)
+	})
+	if f == nil {
+		return nil
 	}
-	return nil
+	out := f.BackupJobFault
+	return &out
 }
 
 func (b *backupState) takeCopyFault(resourceArn, destVault string) *CopyJobFault {
-	for _, f := range b.copyFaults {
-		if (f.ResourceArn != "" && f.ResourceArn != resourceArn) || (f.DestinationVaultArn != "" && f.DestinationVaultArn != destVault) {
+	f := takeFault(&b.copyFaults, func(f *copyJobFaultRule) bool {
+		return (f.ResourceArn == "" || f.ResourceArn == resourceArn) && (f.DestinationVaultArn == "" || f.DestinationVaultArn == destVault)
+	})
+	if f == nil {
+		return nil
+	}
+	out := f.CopyJobFault
+	return &out
+}
+
+// takeFault uses the first rule that matches, and drops it once it has
+// fired Count times (once when Count is 0).
+func takeFault[R interface{ spend() bool }](rules *[]R, matches func(R) bool) R {
+	var none R
+	for _, f := range *rules {
+		if !matches(f) {
 			continue
 		}
-		f.used++
-		if f.used >= max(f.Count, 1) {
-			b.copyFaults = slices.DeleteFunc(b.copyFaults, func(r *copyJobFaultRule) bool { return r == f })
+		if f.spend() {
+			*rules = slices.DeleteFunc(*rules, func(r R) bool { return any(r) == any(f) })
 		}
-		out := f.CopyJobFault
-		return &out
+		return f
 	}
-	return nil
+	return none
 }
 
 // ---- backup jobs ----

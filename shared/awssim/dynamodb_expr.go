@@ -459,7 +459,7 @@ func (p *exprParser) primary() (*condition, error) {
 		if arity, ok := conditionFuncs[name]; ok {
 			p.next()
 			p.next()
-			args, err := p.args(arity, name)
+			args, err := p.args(arity, name, false)
 			if err != nil {
 				return nil, err
 			}
@@ -561,10 +561,13 @@ func (p *exprParser) checkOrderable(o *operand, op string) error {
 	return ddbValidation("Invalid %s: Incorrect operand type for operator or function; operator or function: %s, operand type: %s", p.kind, op, avType(o.value))
 }
 
-func (p *exprParser) args(arity int, name string) ([]*operand, error) {
+// args reads a function's operands up to its closing parenthesis; inUpdate
+// says whether they are update-expression operands (if_not_exists,
+// list_append), which may themselves be functions.
+func (p *exprParser) args(arity int, name string, inUpdate bool) ([]*operand, error) {
 	var args []*operand
 	for {
-		o, err := p.operand(false)
+		o, err := p.operand(inUpdate)
 		if err != nil {
 			return nil, err
 		}
@@ -632,7 +635,7 @@ func (p *exprParser) operand(inUpdate bool) (*operand, error) {
 			case name == "size" && !inUpdate:
 				p.next()
 				p.next()
-				args, err := p.args(1, name)
+				args, err := p.args(1, name, false)
 				if err != nil {
 					return nil, err
 				}
@@ -643,7 +646,7 @@ func (p *exprParser) operand(inUpdate bool) (*operand, error) {
 			case name == "if_not_exists" && inUpdate:
 				p.next()
 				p.next()
-				args, err := p.updateArgs(2, name)
+				args, err := p.args(2, name, true)
 				if err != nil {
 					return nil, err
 				}
@@ -654,7 +657,7 @@ func (p *exprParser) operand(inUpdate bool) (*operand, error) {
 			case name == "list_append" && inUpdate:
 				p.next()
 				p.next()
-				args, err := p.updateArgs(2, name)
+				args, err := p.args(2, name, true)
 				if err != nil {
 					return nil, err
 				}
@@ -672,29 +675,6 @@ func (p *exprParser) operand(inUpdate bool) (*operand, error) {
 		return &operand{kind: opPath, path: path, label: label}, nil
 	}
 	return nil, p.syntaxError()
-}
-
-func (p *exprParser) updateArgs(arity int, name string) ([]*operand, error) {
-	var args []*operand
-	for {
-		o, err := p.operand(true)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, o)
-		if p.isPunct(",") {
-			p.next()
-			continue
-		}
-		break
-	}
-	if err := p.expectPunct(")"); err != nil {
-		return nil, err
-	}
-	if len(args) != arity {
-		return nil, ddbValidation("Invalid %s: Incorrect number of operands for operator or function; operator or function: %s, number of operands: %d", p.kind, name, len(args))
-	}
-	return args, nil
 }
 
 // ---- update expressions ----

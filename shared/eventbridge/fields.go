@@ -119,23 +119,34 @@ func (o object) RequiredString(key string) string {
 	return s
 }
 
-// Int reads an integer written as a JSON number or as a string of digits
-// (AWS Backup sends backupSizeInBytes both ways).
-func (o object) Int(key string) int64 {
+// numberText is the text of a number written as a JSON number or as a
+// string; ok is false when the field is absent, an empty string, or a
+// string that is not JSON (reported).
+func (o object) numberText(key string) (raw json.RawMessage, text string, ok bool) {
 	v, ok := o.raw(key)
 	if !ok {
-		return 0
+		return nil, "", false
 	}
-	text := string(v)
+	text = string(v)
 	if v[0] == '"' {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
 			o.r.fail(o.sub(key), "%v", err)
-			return 0
+			return nil, "", false
 		}
 		if text = strings.TrimSpace(s); text == "" {
-			return 0
+			return nil, "", false
 		}
+	}
+	return v, text, true
+}
+
+// Int reads an integer written as a JSON number or as a string of digits
+// (AWS Backup sends backupSizeInBytes both ways).
+func (o object) Int(key string) int64 {
+	v, text, ok := o.numberText(key)
+	if !ok {
+		return 0
 	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return n
@@ -151,20 +162,9 @@ func (o object) Int(key string) int64 {
 
 // Float reads a number written as a JSON number or as a numeric string.
 func (o object) Float(key string) float64 {
-	v, ok := o.raw(key)
+	v, text, ok := o.numberText(key)
 	if !ok {
 		return 0
-	}
-	text := string(v)
-	if v[0] == '"' {
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			o.r.fail(o.sub(key), "%v", err)
-			return 0
-		}
-		if text = strings.TrimSpace(s); text == "" {
-			return 0
-		}
 	}
 	f, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
