@@ -49,6 +49,17 @@ var registry = map[Kind]decoder{
 	KindAutoshiftStarted:   decodeAutoshift,
 	KindAutoshiftCompleted: decodeAutoshift,
 	KindScheduled:          decodeScheduled,
+
+	KindManualShiftStarted:     decodeManualShift,
+	KindManualShiftUpdated:     decodeManualShift,
+	KindManualShiftCanceled:    decodeManualShift,
+	KindPracticeRunStarted:     decodePracticeRun,
+	KindPracticeRunSucceeded:   decodePracticeRun,
+	KindPracticeRunFailed:      decodePracticeRun,
+	KindPracticeRunInterrupted: decodePracticeRun,
+	KindFISAutoshiftStarted:    decodeFISAutoshift,
+	KindFISAutoshiftCompleted:  decodeFISAutoshift,
+	KindFISAutoshiftCanceled:   decodeFISAutoshift,
 }
 
 // Kinds returns every kind Decode handles, sorted by source and detail-type.
@@ -74,9 +85,9 @@ type Event struct {
 	Kind     Kind
 	// Detail is one of *HealthEvent, *AlarmStateChange,
 	// *BackupJobStateChange, *CopyJobStateChange, *RecoveryPointStateChange,
-	// *BackupVaultStateChange, *LaunchUnsuccessful, *AutoshiftEvent or
-	// *ScheduledEvent,
-	// according to Kind. It is nil when Decode returns an error.
+	// *BackupVaultStateChange, *LaunchUnsuccessful, *AutoshiftEvent,
+	// *ManualShiftEvent, *PracticeRunEvent, *FISAutoshiftEvent or
+	// *ScheduledEvent, according to Kind. It is nil when Decode returns an error.
 	Detail any
 }
 

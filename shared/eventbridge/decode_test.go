@@ -265,6 +265,38 @@ func TestDecodeSamples(t *testing.T) {
 		"aws.arc-zonal-shift/autoshift-completed.json": {"a4c6e8a0-2c4e-4a6c-8e0a-4c6e8a0c2e4a", eb.KindAutoshiftCompleted, &eb.AutoshiftEvent{
 			Status: eb.AutoshiftCompleted, AwayFrom: "use1-az1", Resources: []string{"web-2026-03-04-08-58-11-1"},
 		}},
+		"aws.arc-zonal-shift/manual-shift-started.json": {"3b8d0f2a-4c6e-4a8b-9d1f-3b5d7f9a1c3e", eb.KindManualShiftStarted, &eb.ManualShiftEvent{
+			Change: eb.ManualShiftStarted, AwayFrom: "use1-az1", Resources: []string{"web-2026-03-04-09-20-03-7"},
+		}},
+		"aws.arc-zonal-shift/manual-shift-updated.json": {"5d0f2b4c-6e8a-4c0d-8f3b-5d7f9b1c3e5a", eb.KindManualShiftUpdated, &eb.ManualShiftEvent{
+			Change: eb.ManualShiftUpdated, AwayFrom: "use1-az1", Resources: []string{"web-2026-03-04-09-20-03-7"},
+		}},
+		"aws.arc-zonal-shift/manual-shift-canceled.json": {"7f2b4d6e-8a0c-4e2f-9b5d-7f9b1d3e5a7c", eb.KindManualShiftCanceled, &eb.ManualShiftEvent{
+			Change: eb.ManualShiftCanceled, AwayFrom: "use1-az1", Resources: []string{"web-2026-03-04-09-20-03-7"},
+		}},
+		"aws.arc-zonal-shift/practice-run-started.json": {"9b4d6f8a-0c2e-4a4b-8d7f-9b1d3f5a7c9e", eb.KindPracticeRunStarted, &eb.PracticeRunEvent{
+			Outcome: eb.PracticeRunPending, AwayFrom: "use1-az2", Resources: []string{"web-2026-03-02-14-00-08-2"},
+		}},
+		"aws.arc-zonal-shift/practice-run-succeeded.json": {"1d6f8b0c-2e4a-4c6d-9f9b-1d3f5b7c9e1a", eb.KindPracticeRunSucceeded, &eb.PracticeRunEvent{
+			Outcome: eb.PracticeRunSucceeded, AwayFrom: "use1-az2", Resources: []string{"web-2026-03-02-14-00-08-2"},
+		}},
+		"aws.arc-zonal-shift/practice-run-failed.json": {"3f8b0d2e-4a6c-4e8f-8b1d-3f5b7d9e1a3c", eb.KindPracticeRunFailed, &eb.PracticeRunEvent{
+			Outcome: eb.PracticeRunFailed, AwayFrom: "use1-az2", FailureInfo: "Practice run failed. The outcome alarm entered ALARM state.",
+			Resources: []string{"web-2026-03-02-14-00-08-2"},
+		}},
+		"aws.arc-zonal-shift/practice-run-interrupted.json": {"5b0d2f4a-6c8e-4a0b-9d3f-5b7d9f1a3c5e", eb.KindPracticeRunInterrupted, &eb.PracticeRunEvent{
+			Outcome: eb.PracticeRunInterrupted, AwayFrom: "use1-az2", FailureInfo: "Practice run interrupted. The blocking alarm entered ALARM state.",
+			Resources: []string{"web-2026-03-04-08-41-50-4"},
+		}},
+		"aws.arc-zonal-shift/fis-experiment-autoshift-in-progress.json": {"7d2f4b6c-8e0a-4c2d-8f5b-7d9f1b3c5e7a", eb.KindFISAutoshiftStarted, &eb.FISAutoshiftEvent{
+			Status: eb.FISAutoshiftActive, AwayFrom: "use1-az3", Resources: []string{"web-2026-03-03-16-00-40-9"},
+		}},
+		"aws.arc-zonal-shift/fis-experiment-autoshift-completed.json": {"9f4b6d8e-0a2c-4e4f-9b7d-9f1b3d5e7a9c", eb.KindFISAutoshiftCompleted, &eb.FISAutoshiftEvent{
+			Status: eb.FISAutoshiftCompleted, AwayFrom: "use1-az3", Resources: []string{"web-2026-03-03-16-00-40-9"},
+		}},
+		"aws.arc-zonal-shift/fis-experiment-autoshift-canceled.json": {"1b6d8f0a-2c4e-4a6b-8d9f-1b3d5f7a9c1e", eb.KindFISAutoshiftCanceled, &eb.FISAutoshiftEvent{
+			Status: eb.FISAutoshiftCanceled, AwayFrom: "use1-az3", Resources: []string{"web-2026-03-03-16-00-40-9"},
+		}},
 		"aws.events/scheduled-event.json": {"89d1a02d-5ec7-412e-82f5-13505f849b41", eb.KindScheduled, &eb.ScheduledEvent{
 			Rule: "arn:aws:events:us-east-1:123456789012:rule/selfheal-compliance-sweep",
 		}},
@@ -597,6 +629,9 @@ func TestDecodeMissingRequiredField(t *testing.T) {
 		{"aws.health/aws-health-event--ec2-issue-account.json", "detail", "eventTypeCategory", eb.KindHealth, "detail.eventTypeCategory"},
 		{"aws.autoscaling/ec2-instance-launch-unsuccessful--insufficient-capacity.json", "detail", "AutoScalingGroupName", eb.KindLaunchUnsuccessful, "detail.AutoScalingGroupName"},
 		{"aws.arc-zonal-shift/autoshift-in-progress.json", "detail.metadata", "awayFrom", eb.KindAutoshiftStarted, "detail.metadata.awayFrom"},
+		{"aws.arc-zonal-shift/manual-shift-canceled.json", "detail.metadata", "awayFrom", eb.KindManualShiftCanceled, "detail.metadata.awayFrom"},
+		{"aws.arc-zonal-shift/practice-run-interrupted.json", "detail.metadata", "awayFrom", eb.KindPracticeRunInterrupted, "detail.metadata.awayFrom"},
+		{"aws.arc-zonal-shift/fis-experiment-autoshift-in-progress.json", "detail.metadata", "awayFrom", eb.KindFISAutoshiftStarted, "detail.metadata.awayFrom"},
 		{"aws.backup/backup-job-state-change--completed.json", "", "id", eb.KindBackupJob, "event.id"},
 		{"aws.backup/backup-job-state-change--completed.json", "", "account", eb.KindBackupJob, "event.account"},
 		{"aws.backup/backup-job-state-change--completed.json", "", "region", eb.KindBackupJob, "event.region"},
@@ -666,6 +701,9 @@ func TestDecodeWrongTypes(t *testing.T) {
 			m := at(ev, "detail.configuration")["metrics"].([]any)[0].(map[string]any)
 			m["metricStat"].(map[string]any)["metric"].(map[string]any)["dimensions"] = []any{"AvailabilityZone"}
 		}, eb.KindAlarmStateChange, "detail.configuration.metrics[0].metricStat.metric.dimensions: want an object, got an array"},
+		{"ARC data is a number", "aws.arc-zonal-shift/practice-run-interrupted.json", set("detail", "data", 7), eb.KindPracticeRunInterrupted, "detail.data: want an object, got a number"},
+		{"ARC data is a non-empty string", "aws.arc-zonal-shift/practice-run-failed.json", set("detail", "data", "alarm"), eb.KindPracticeRunFailed, "detail.data: want an object, got a string"},
+		{"failure info is an object", "aws.arc-zonal-shift/practice-run-failed.json", set("detail.data", "additionalFailureInfo", map[string]any{"a": 1}), eb.KindPracticeRunFailed, "detail.data.additionalFailureInfo: want a string, got an object"},
 		{"detail is an array", job, set("", "detail", []any{}), eb.KindBackupJob, "event.detail: want an object, got an array"},
 		{"resources is a string", job, set("", "resources", "arn:aws:backup:x"), eb.KindBackupJob, "event.resources: want an array, got a string"},
 		{"a resource is a number", job, set("", "resources", []any{1}), eb.KindBackupJob, "event.resources[0]: want a string"},

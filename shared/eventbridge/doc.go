@@ -14,15 +14,21 @@
 //	aws.backup          Backup Vault State Change         *BackupVaultStateChange
 //	aws.autoscaling     EC2 Instance Launch Unsuccessful  *LaunchUnsuccessful
 //	aws.arc-zonal-shift Autoshift In Progress / Completed *AutoshiftEvent
+//	aws.arc-zonal-shift Manual Shift Started / Updated / Canceled
+//	                                                      *ManualShiftEvent
+//	aws.arc-zonal-shift Practice Run Started / Succeeded / Failed / Interrupted
+//	                                                      *PracticeRunEvent
+//	aws.arc-zonal-shift FIS Experiment Autoshift In Progress / Completed / Canceled
+//	                                                      *FISAutoshiftEvent
 //
 // Typed details use Go names, time.Time for times and named string types for
 // enums. Enum values the package does not list are kept as they are, so a
 // new AWS state is seen by callers rather than rejected. Decoding absorbs the
 // quirks real events have: numbers and booleans sent as strings
 // (backupSizeInBytes, isEncrypted, page), {} where a string has no value yet,
-// RFC 1123 times with a one-digit day or a trailing newline (Health), ISO
-// times with a -0700 offset (CloudWatch), and missing optional keys, which
-// read as zero values.
+// "" where an object has no value (ARC's data), RFC 1123 times with a
+// one-digit day or a trailing newline (Health), ISO times with a -0700
+// offset (CloudWatch), and missing optional keys, which read as zero values.
 //
 // Two errors tell callers what to do with an event that is not usable:
 // [*UnknownKindError] (errors.Is [ErrUnknownKind]) for a kind the suite does

@@ -23,6 +23,17 @@ var detailTypes = map[eb.Kind]reflect.Type{
 	eb.KindAutoshiftStarted:   reflect.TypeFor[*eb.AutoshiftEvent](),
 	eb.KindAutoshiftCompleted: reflect.TypeFor[*eb.AutoshiftEvent](),
 	eb.KindScheduled:          reflect.TypeFor[*eb.ScheduledEvent](),
+
+	eb.KindManualShiftStarted:     reflect.TypeFor[*eb.ManualShiftEvent](),
+	eb.KindManualShiftUpdated:     reflect.TypeFor[*eb.ManualShiftEvent](),
+	eb.KindManualShiftCanceled:    reflect.TypeFor[*eb.ManualShiftEvent](),
+	eb.KindPracticeRunStarted:     reflect.TypeFor[*eb.PracticeRunEvent](),
+	eb.KindPracticeRunSucceeded:   reflect.TypeFor[*eb.PracticeRunEvent](),
+	eb.KindPracticeRunFailed:      reflect.TypeFor[*eb.PracticeRunEvent](),
+	eb.KindPracticeRunInterrupted: reflect.TypeFor[*eb.PracticeRunEvent](),
+	eb.KindFISAutoshiftStarted:    reflect.TypeFor[*eb.FISAutoshiftEvent](),
+	eb.KindFISAutoshiftCompleted:  reflect.TypeFor[*eb.FISAutoshiftEvent](),
+	eb.KindFISAutoshiftCanceled:   reflect.TypeFor[*eb.FISAutoshiftEvent](),
 }
 
 func seedSamples(f *testing.F) []events.SampleEvent {

@@ -37,6 +37,18 @@ func TestPatternSampleMatrix(t *testing.T) {
 			"aws.arc-zonal-shift/autoshift-in-progress--observer.json",
 			"aws.arc-zonal-shift/autoshift-in-progress.json",
 		},
+		"asg-rebalancer--zonal-shift": {
+			"aws.arc-zonal-shift/fis-experiment-autoshift-canceled.json",
+			"aws.arc-zonal-shift/fis-experiment-autoshift-completed.json",
+			"aws.arc-zonal-shift/fis-experiment-autoshift-in-progress.json",
+			"aws.arc-zonal-shift/manual-shift-canceled.json",
+			"aws.arc-zonal-shift/manual-shift-started.json",
+			"aws.arc-zonal-shift/manual-shift-updated.json",
+			"aws.arc-zonal-shift/practice-run-failed.json",
+			"aws.arc-zonal-shift/practice-run-interrupted.json",
+			"aws.arc-zonal-shift/practice-run-started.json",
+			"aws.arc-zonal-shift/practice-run-succeeded.json",
+		},
 		"backup-compliance--jobs": {
 			"aws.backup/backup-job-state-change--aborted.json",
 			"aws.backup/backup-job-state-change--completed.json",
