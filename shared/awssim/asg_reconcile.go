@@ -115,6 +115,7 @@ func (x *asgState) reconcile() {
 	})
 	for _, k := range keys {
 		g := x.groups[k]
+		g.shifted = x.s.arc.shiftedAway(g)
 		x.followEC2(g)
 		x.checkHealth(g)
 		x.replaceUnhealthy(g)
@@ -139,6 +140,7 @@ func (x *asgState) busy() bool {
 }
 
 func (x *asgState) groupBusy(g *asgGroup) bool {
+	g.shifted = x.s.arc.shiftedAway(g)
 	canReplace := !g.isSuspended(processReplaceUnhealthy) && !g.isSuspended(processTerminate)
 	for _, in := range g.instances {
 		if in.state != astypes.LifecycleStateInService {
@@ -248,6 +250,12 @@ func (x *asgState) replaceUnhealthy(g *asgGroup) {
 	}
 	for _, in := range g.instances {
 		if in.health != healthUnhealthy || in.state == astypes.LifecycleStateTerminating {
+			continue
+		}
+		if in.az == g.shifted && g.ignoresUnhealthyWhenShifted() {
+			// "Instances will not be replaced in the Availability Zone
+			// with the active zonal shift."
+			// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html
 			continue
 		}
 		reason := "an EC2 instance status checks failure"
@@ -503,6 +511,10 @@ func (g *asgGroup) isSuspended(process string) bool {
 	return ok
 }
 
+func (g *asgGroup) ignoresUnhealthyWhenShifted() bool {
+	return g.impairmentPolicy != nil && g.impairmentPolicy.ImpairedZoneHealthCheckBehavior == astypes.ImpairedZoneHealthCheckBehaviorIgnoreUnhealthy
+}
+
 func (g *asgGroup) balancedOnly() bool {
 	return g.azDistribution != nil && g.azDistribution.CapacityDistributionStrategy == astypes.CapacityDistributionStrategyBalancedOnly
 }
@@ -625,10 +637,19 @@ func (g *asgGroup) projectAfter(r *Region, excess int) (map[string]int, int) {
 // AZ whose launches fail is not given away: "Auto Scaling will continue to
 // attempt to launch instances in the Availability Zone" instead.
 // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html
+// An AZ a zonal shift moves the group away from gets nothing, and the
+// share is of the other AZs: "Auto Scaling will launch all new capacity
+// requests in the healthy Availability Zones".
+// https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html
 func (g *asgGroup) pickLaunchAZ(r *Region, counts map[string]int, tried map[string]bool, now time.Time) (string, string, bool) {
 	best, subnet, ok := "", "", false
 	enabled := g.enabledAZs(r)
+	shares := len(enabled)
 	for _, a := range enabled {
+		if a.name == g.shifted {
+			shares--
+			continue
+		}
 		if tried[a.name] {
 			continue
 		}
@@ -639,7 +660,7 @@ func (g *asgGroup) pickLaunchAZ(r *Region, counts map[string]int, tried map[stri
 			best, subnet, ok = a.name, a.subnet, true
 		}
 	}
-	if ok && g.balancedOnly() && counts[best] >= (g.desired+len(enabled)-1)/len(enabled) {
+	if ok && g.balancedOnly() && counts[best] >= (g.desired+shares-1)/shares {
 		return "", "", false
 	}
 	return best, subnet, ok

@@ -76,9 +76,14 @@ type asgGroup struct {
 	launchTemplate  *astypes.LaunchTemplateSpecification
 	launchConfig    string
 	mixed           *astypes.MixedInstancesPolicy
-	// impairmentPolicy is kept and described but changes nothing: it acts
-	// during ARC zonal shifts, which the sim does not model.
+	// impairmentPolicy with ZonalShiftEnabled registers the group with ARC
+	// zonal shift (arczonalshift.go); its ImpairedZoneHealthCheckBehavior
+	// says whether unhealthy instances of a shifted-away AZ are replaced.
 	impairmentPolicy *astypes.AvailabilityZoneImpairmentPolicy
+	// shifted is the AZ an applied ARC zonal shift moves the group away
+	// from ("" for none), refreshed at each reconcile: the group launches
+	// nothing there.
+	shifted string
 	// azDistribution's balanced-only strategy keeps a launch in the AZ
 	// that should get it instead of trying the others.
 	azDistribution *astypes.AvailabilityZoneDistribution

@@ -53,6 +53,7 @@ type Sim struct {
 	ddb    *dynamoState
 	rds    *rdsState
 	health *healthState
+	arc    *arcState
 }
 
 // Option configures a Sim at creation.
@@ -116,6 +117,7 @@ func New(opts ...Option) *Sim {
 	s.ddb = newDynamoState(s)
 	s.rds = newRDSState(s)
 	s.health = newHealthState(s)
+	s.arc = newARCState(s)
 
 	s.registerEC2()
 	s.registerAutoScaling()
@@ -126,6 +128,7 @@ func New(opts ...Option) *Sim {
 	s.registerDynamoDB()
 	s.registerRDS()
 	s.registerHealth()
+	s.registerARCZonalShift()
 	return s
 }
 
@@ -187,6 +190,7 @@ func (s *Sim) advanceLocked(d time.Duration) {
 // the groups that own them react, then the data services.
 func (s *Sim) reconcileLocked() {
 	s.ec2.reconcile()
+	s.arc.reconcile() // shifts that end this tick free their AZ for the groups
 	s.asg.reconcile()
 	s.sqs.reconcile()
 	s.backup.reconcile()
