@@ -64,6 +64,22 @@ type Rebalance struct {
 	// ImbalanceAction for a group whose AZ counts differ by more than one with
 	// AZRebalance suspended by someone else: "report" (default) or "resume".
 	ImbalanceAction ImbalanceAction `json:"imbalanceAction"`
+	// ZonalShift governs evacuations of groups enrolled in ARC zonal shift.
+	ZonalShift ZonalShift `json:"zonalShift"`
+}
+
+// ZonalShift is how the rebalancer evacuates a group with zonal shift
+// enabled (AvailabilityZoneImpairmentPolicy.ZonalShiftEnabled): with an ARC
+// zonal shift on the group instead of taking subnets out.
+type ZonalShift struct {
+	// Enabled uses ARC zonal shift for enrolled groups; false evacuates them
+	// by subnets like the others. Default true.
+	Enabled bool `json:"enabled"`
+	// ExpiresIn is how long a shift lasts unless extended: while its signal
+	// holds, every invocation with less than half of it left extends it by
+	// as much again. A shift selfheal can no longer extend ends by itself.
+	// Whole minutes, 5m to 72h. Default 1h.
+	ExpiresIn Duration `json:"expiresIn"`
 }
 
 // Breaker is the rebalancer's circuit breaker.
@@ -162,6 +178,7 @@ func DefaultPolicy() Policy {
 			RecoveryHysteresis:     Dur(10 * time.Minute),
 			Breaker:                Breaker{MaxEvacuations: 5, Window: Dur(time.Hour)},
 			ImbalanceAction:        ImbalanceReport,
+			ZonalShift:             ZonalShift{Enabled: true, ExpiresIn: Dur(time.Hour)},
 		},
 		VaultLock:   VaultLock{MinRetentionDays: 7},
 		CrossRegion: CrossRegion{Required: true, CopyDeadline: Dur(24 * time.Hour)},

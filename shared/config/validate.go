@@ -115,6 +115,11 @@ func (r Rebalance) validate(errs *problems) {
 	default:
 		errs.add("rebalance.imbalanceAction", "%q is not %q or %q", r.ImbalanceAction, ImbalanceReport, ImbalanceResume)
 	}
+	// ARC takes a zonal shift's length in whole minutes or hours, at most 72
+	// hours. https://docs.aws.amazon.com/arc-zonal-shift/latest/api/API_StartZonalShift.html
+	if d := r.ZonalShift.ExpiresIn.Duration; d < 5*time.Minute || d > 72*time.Hour || d%time.Minute != 0 {
+		errs.add("rebalance.zonalShift.expiresIn", "%s is not a whole number of minutes from 5m to 72h", d)
+	}
 }
 
 func (v VaultLock) validate(errs *problems) {

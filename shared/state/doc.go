@@ -8,7 +8,8 @@
 //	event#<function>#<event id>      claim              idempotency claim of one event
 //	finding#<check>#<resource>       status             last notified status (dedupe, "resolved")
 //	copy                             <recovery point>   expected cross-region copy and its deadline
-//	evac#<group>                     <az>               rebalancer ledger: original config of an evacuation
+//	evac#<group>                     <az>               rebalancer ledger: original config of an evacuation,
+//	                                                    or the ARC zonal shift it started (zonalshift.go)
 //	signal#<source key>              state              AZ signal state (alarm hysteresis)
 //	launchfail#<region>#<az>         <event id>         launch failures counted as evidence (TTL = window)
 //	breaker                          evac#<time>#<id>   evacuations in the breaker window (TTL = window)

@@ -40,7 +40,13 @@ type Evacuation struct {
 	Holders   []string
 	EventID   string // the event that caused the evacuation
 	CreatedAt time.Time
-	version   int64
+	// Method is how the group was moved out of the AZ; the zonal shift
+	// fields are set for MethodZonalShift only (zonalshift.go).
+	Method           EvacuationMethod
+	AZID             string    // the AZ's id, which ARC shifts away from
+	ZonalShiftID     string    // "" until the shift is started
+	ZonalShiftExpiry time.Time // as selfheal last set it
+	version          int64
 }
 
 // Version is the record's write count, for tests and diagnostics.
@@ -90,6 +96,7 @@ func (s *Store) RecordEvacuation(ctx context.Context, e Evacuation) (Evacuation,
 	it["eventId"] = str(e.EventID)
 	it["createdAt"] = timestamp(e.CreatedAt)
 	it["version"] = num(1)
+	putZonalShift(it, e)
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
 		Item:                                it,
@@ -164,7 +171,7 @@ func decodeEvacuation(m map[string]types.AttributeValue) Evacuation {
 	if ss, ok := it["holders"].(*types.AttributeValueMemberSS); ok {
 		holders = sortedSet(ss.Value)
 	}
-	return Evacuation{
+	e := Evacuation{
 		Group:                it.str("group"),
 		GroupARN:             it.str("groupArn"),
 		AZ:                   it.str("az"),
@@ -178,6 +185,8 @@ func decodeEvacuation(m map[string]types.AttributeValue) Evacuation {
 		CreatedAt:            it.time("createdAt"),
 		version:              it.num("version"),
 	}
+	readZonalShift(it, &e)
+	return e
 }
 
 func sortedSet(vs []string) []string {

@@ -135,3 +135,64 @@ func TestClearEvacuation(t *testing.T) {
 		t.Errorf("clear of a record already gone: %v", err)
 	}
 }
+
+// A zonal-shift evacuation keeps its method and AZ id; the shift it
+// started and each extension are recorded on that very record, never on a
+// later evacuation of the same group and AZ.
+func TestZonalShiftRecord(t *testing.T) {
+	s, sim, _ := newStore(t)
+	e := evacuation("web", "us-east-1a", "evt-1")
+	e.RemovedSubnets, e.OriginalSubnets, e.MaxSize = []string{}, []string{}, e.OriginalMaxSize
+	e.Method, e.AZID = state.MethodZonalShift, "use1-az2"
+	got, created, err := s.RecordEvacuation(ctx, e)
+	if err != nil || !created || got.ZonalShiftID != "" || !got.ByZonalShift() {
+		t.Fatalf("record: %+v created=%v err=%v", got, created, err)
+	}
+	expiry := sim.Now().Add(time.Hour)
+	set, err := s.SetZonalShift(ctx, got, "shift-1", expiry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := s.Evacuations(ctx, "web")
+	if err != nil || len(records) != 1 {
+		t.Fatalf("ledger: %+v %v", records, err)
+	}
+	want := e
+	want.ZonalShiftID, want.ZonalShiftExpiry = "shift-1", expiry
+	if diff := cmp.Diff(want, records[0], ignoreVersion); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+	if records[0].Version() != set.Version() {
+		t.Errorf("version %d read, %d returned by the write", records[0].Version(), set.Version())
+	}
+	// The extension is on the same record; a clear with the record as now
+	// read goes through.
+	if _, err := s.SetZonalShift(ctx, records[0], "shift-1", expiry.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	records, _ = s.Evacuations(ctx, "web")
+	if !records[0].ZonalShiftExpiry.Equal(expiry.Add(time.Hour)) {
+		t.Errorf("expiry %v after the extension", records[0].ZonalShiftExpiry)
+	}
+	if err := s.ClearEvacuation(ctx, records[0]); err != nil {
+		t.Fatal(err)
+	}
+	// A later evacuation of the same group and AZ is not the record the
+	// shift was started for.
+	later := e
+	later.CreatedAt = e.CreatedAt.Add(time.Hour)
+	if _, _, err := s.RecordEvacuation(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetZonalShift(ctx, got, "shift-1", expiry); !errors.Is(err, state.ErrConflict) {
+		t.Errorf("set on a record evacuated again: err = %v, want ErrConflict", err)
+	}
+	// A subnet evacuation is not a zonal shift's record.
+	sub := evacuation("api", "us-east-1b", "evt-2")
+	if _, _, err := s.RecordEvacuation(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetZonalShift(ctx, sub, "shift-2", expiry); !errors.Is(err, state.ErrConflict) {
+		t.Errorf("set on a subnet evacuation: err = %v, want ErrConflict", err)
+	}
+}
