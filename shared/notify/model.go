@@ -61,6 +61,10 @@ const (
 	ActionBreakerOpen   ActionKind = "BREAKER_OPEN"
 	ActionBreakerClosed ActionKind = "BREAKER_CLOSED"
 	ActionUnresolved    ActionKind = "AZ_UNRESOLVED"
+	// An enrolled group's evacuation is an ARC zonal shift, started and
+	// extended while its signal holds; its restore (a RESTORE) cancels it.
+	ActionZonalShift       ActionKind = "ZONAL_SHIFT"
+	ActionZonalShiftExtend ActionKind = "ZONAL_SHIFT_EXTEND"
 )
 
 // ActionOutcome says whether an action happened.

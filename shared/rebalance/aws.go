@@ -3,6 +3,7 @@ package rebalance
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -38,7 +39,18 @@ type CloudWatch interface {
 	ListTagsForResource(ctx context.Context, in *cloudwatch.ListTagsForResourceInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.ListTagsForResourceOutput, error)
 }
 
+// ZonalShift is the part of the ARC zonal shift client the rebalancer
+// uses: one list call tells every enrolled group's active shifts, and its
+// writes are the zonal shifts selfheal starts, extends and cancels.
+type ZonalShift interface {
+	arczonalshift.ListManagedResourcesAPIClient
+	StartZonalShift(ctx context.Context, in *arczonalshift.StartZonalShiftInput, optFns ...func(*arczonalshift.Options)) (*arczonalshift.StartZonalShiftOutput, error)
+	UpdateZonalShift(ctx context.Context, in *arczonalshift.UpdateZonalShiftInput, optFns ...func(*arczonalshift.Options)) (*arczonalshift.UpdateZonalShiftOutput, error)
+	CancelZonalShift(ctx context.Context, in *arczonalshift.CancelZonalShiftInput, optFns ...func(*arczonalshift.Options)) (*arczonalshift.CancelZonalShiftOutput, error)
+}
+
 var (
+	_ ZonalShift  = (*arczonalshift.Client)(nil)
 	_ AutoScaling = (*autoscaling.Client)(nil)
 	_ EC2         = (*ec2.Client)(nil)
 	_ Health      = (*health.Client)(nil)

@@ -26,6 +26,7 @@ type groupResult struct {
 	done   bool // every step went through
 	err    error
 	writes int
+	shifts map[string]string // AZ → the zonal shift started, extended or cancelled
 }
 
 // execute carries out a plan. In dry-run it writes nothing at all.
@@ -65,7 +66,7 @@ func (p *Processor) execute(ctx context.Context, plan Plan) (result, error) {
 		if !gp.InScope {
 			continue // never touched, only reported
 		}
-		gr := &groupResult{}
+		gr := &groupResult{shifts: map[string]string{}}
 		res.groups[gp.Group] = gr
 		gr.err = p.apply(ctx, plan.Signal, gp, gr, &ensure)
 		gr.done = gr.err == nil
@@ -78,6 +79,7 @@ func (p *Processor) execute(ctx context.Context, plan Plan) (result, error) {
 }
 
 func (p *Processor) apply(ctx context.Context, sig Signal, gp GroupPlan, gr *groupResult, ensureBreaker *bool) error {
+	written := map[string]state.Evacuation{}
 	for _, r := range gp.Record {
 		got, created, err := p.store.RecordEvacuation(ctx, r)
 		if err != nil {
@@ -86,6 +88,7 @@ func (p *Processor) apply(ctx context.Context, sig Signal, gp GroupPlan, gr *gro
 		if !created && got.EventID != r.EventID {
 			return fmt.Errorf("evacuation of %s from %s was recorded meanwhile for event %s: %w", r.Group, r.AZ, got.EventID, state.ErrConflict)
 		}
+		written[r.AZ] = got
 	}
 	for _, az := range gp.Hold {
 		if _, err := p.store.HoldEvacuation(ctx, gp.Group, az, sig.Key); err != nil {
@@ -123,6 +126,9 @@ func (p *Processor) apply(ctx context.Context, sig Signal, gp GroupPlan, gr *gro
 			return fmt.Errorf("update auto scaling group %s: %w", gp.Group, err)
 		}
 		gr.writes++
+	}
+	if err := p.applyShifts(ctx, sig, gp, gr, written); err != nil {
+		return err
 	}
 	if gp.Current.AZRebalanceSuspended && !gp.Target.AZRebalanceSuspended {
 		_, err := p.asg.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{
@@ -178,6 +184,11 @@ func plannedWrites(gp GroupPlan) int {
 	}
 	if gp.Current.EvacuatedTag != gp.Target.EvacuatedTag {
 		n++
+	}
+	for _, op := range gp.Shifts {
+		if op.Writes() {
+			n++
+		}
 	}
 	return n
 }

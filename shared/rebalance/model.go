@@ -31,6 +31,13 @@ type Group struct {
 	Instances            []Instance
 	AZRebalanceSuspended bool
 	Refresh              RefreshStatus
+	// ZonalShiftEnabled: the group is registered with ARC zonal shift
+	// (AvailabilityZoneImpairmentPolicy.ZonalShiftEnabled), so an ARC
+	// zonal shift moves it out of an AZ. ImpairedZoneHealthCheck is what
+	// it does then with unhealthy instances there (ReplaceUnhealthy or
+	// IgnoreUnhealthy).
+	ZonalShiftEnabled       bool
+	ImpairedZoneHealthCheck string
 }
 
 // Subnet is one of a group's subnets.
@@ -139,6 +146,10 @@ const (
 	// SourceSchedule is no signal at all: a periodic re-evaluation that
 	// restores what signals have released (an alarm's OK period ending).
 	SourceSchedule Source = "schedule"
+	// SourceZonalShift is no signal either: a zonal shift someone started,
+	// changed or ended (ARC's manual shift, practice run and FIS events),
+	// after which the evacuations are looked at again.
+	SourceZonalShift Source = "zonalshift"
 )
 
 // Effect is what a signal says about its AZs.

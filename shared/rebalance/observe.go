@@ -58,6 +58,10 @@ func groupFrom(g astypes.AutoScalingGroup) Group {
 			Lifecycle: string(in.LifecycleState), Healthy: aws.ToString(in.HealthStatus) == "Healthy",
 		})
 	}
+	if zp := g.AvailabilityZoneImpairmentPolicy; zp != nil {
+		out.ZonalShiftEnabled = aws.ToBool(zp.ZonalShiftEnabled)
+		out.ImpairedZoneHealthCheck = string(zp.ImpairedZoneHealthCheckBehavior)
+	}
 	for _, sp := range g.SuspendedProcesses {
 		if aws.ToString(sp.ProcessName) == ProcessAZRebalance {
 			out.AZRebalanceSuspended = true

@@ -26,6 +26,14 @@ type Input struct {
 	// knowledge.
 	Signals map[string]state.Signal
 	Breaker state.Breaker
+	// Shifts are the active ARC zonal shifts (and autoshifts) of the
+	// groups enrolled in zonal shift, by group ARN: selfheal's own, people's,
+	// practice runs, FIS experiments. Read when a plan may start, extend or
+	// restore around them; nil otherwise.
+	Shifts map[string][]Shift
+	// ZoneIDs maps the region's AZ names to their ids, which ARC names AZs
+	// by; nil when no zonal shift is to be started.
+	ZoneIDs map[string]string
 }
 
 // Plan is what to do about one signal. Groups lists, by name, every group
@@ -97,6 +105,16 @@ type GroupPlan struct {
 	// AZRebalance suspended.
 	Imbalance *Imbalance
 	Skips     []Skip
+	// Shifts are the ARC zonal shift calls: a start for each AZ evacuated
+	// by zonal shift, extensions of the shifts that still hold, the
+	// cancel of each restored one.
+	Shifts []ShiftOp
+	// Held are restores someone's zonal shift holds back, newly: the
+	// ledger remembers each was said, so it is said once.
+	Held []Held
+	// ImpairedZoneHealthCheck is the group's behaviour in a shifted-away
+	// AZ, for the report of a zonal shift.
+	ImpairedZoneHealthCheck string
 }
 
 // Config is the part of a group the rebalancer changes.
@@ -140,6 +158,14 @@ const (
 	SkipBreakerOpen       SkipReason = "breaker-open"
 	SkipReAdded           SkipReason = "az-re-added"
 	SkipSubnetAZUnknown   SkipReason = "subnet-az-unknown"
+	// SkipHeldByZonalShift: a zonal shift someone else started (a person's
+	// shift, a practice run, an FIS experiment, an autoshift) holds the AZ
+	// away for the group.
+	SkipHeldByZonalShift SkipReason = "held-by-zonal-shift"
+	// SkipShiftEnded: selfheal's zonal shift ended (someone cancelled it,
+	// or it expired) while its signal still held.
+	SkipShiftEnded  SkipReason = "zonal-shift-ended"
+	SkipAZIDUnknown SkipReason = "az-id-unknown"
 )
 
 // Skipped is what was not done.
@@ -158,6 +184,8 @@ type Skip struct {
 	AZs    []string
 	Reason SkipReason
 	Detail string // the numbers behind the reason, for humans
+	// Quiet skips were notified before and are only logged now.
+	Quiet bool
 }
 
 // Scope is whether selfheal may touch a group.
@@ -248,7 +276,7 @@ func (pl *planner) active(key string) bool {
 }
 
 func (pl *planner) group(g Group) (GroupPlan, bool) {
-	gp := GroupPlan{Group: g.Name, ARN: g.ARN}
+	gp := GroupPlan{Group: g.Name, ARN: g.ARN, ImpairedZoneHealthCheck: g.ImpairedZoneHealthCheck}
 	gp.Current = Config{
 		Subnets: g.SubnetIDs(), MaxSize: g.MaxSize,
 		AZRebalanceSuspended: g.AZRebalanceSuspended, EvacuatedTag: g.Tags[TagEvacuatedFrom],
@@ -280,13 +308,14 @@ func (pl *planner) group(g Group) (GroupPlan, bool) {
 	} else if pl.in.Signal.Effect == EffectRecover && len(remaining) == 0 && len(gp.Restore) == 0 {
 		pl.imbalance(&gp, g)
 	}
+	pl.extend(&gp, g, remaining)
 	gp.Target.EvacuatedTag = tagValue(remaining)
 	if blocked {
 		// An open breaker stops every Auto Scaling write, the tag too.
 		gp.Target = gp.Current
 	}
 	keep := gp.Changes() || len(gp.Skips) > 0 || len(gp.Hold) > 0 || len(gp.Record) > 0 ||
-		len(gp.Clear) > 0 || gp.Imbalance != nil
+		len(gp.Clear) > 0 || gp.Imbalance != nil || len(gp.Shifts) > 0 || len(gp.Held) > 0
 	return gp, keep
 }
 
@@ -318,9 +347,12 @@ func (pl *planner) restore(gp *GroupPlan, g Group, records []state.Evacuation) [
 		if pl.impair() && slices.Contains(pl.in.Signal.AZs, r.AZ) && pl.active(pl.in.Signal.Key) {
 			held = true
 		}
-		if held {
+		switch {
+		case held:
 			remaining = append(remaining, r)
-		} else {
+		case pl.heldByOthers(gp, g, records, r):
+			remaining = append(remaining, r)
+		default:
 			restore = append(restore, r)
 		}
 	}
@@ -338,21 +370,30 @@ func (pl *planner) restore(gp *GroupPlan, g Group, records []state.Evacuation) [
 	}
 	gp.Restore = azs
 	gp.Clear = restore
+	pl.cancel(gp, g, restore)
 
+	// What follows undoes subnet evacuations; a zonal shift changed no
+	// setting of the group.
+	bySubnets := func(r state.Evacuation) bool { return !r.ByZonalShift() }
+	subRestore := slices.DeleteFunc(slices.Clone(restore), func(r state.Evacuation) bool { return r.ByZonalShift() })
 	var removed []string
-	for _, r := range restore {
+	for _, r := range subRestore {
 		removed = append(removed, r.RemovedSubnets...)
 	}
-	gp.Target.Subnets = addBack(gp.Target.Subnets, removed, restore[0].OriginalSubnets)
+	if len(subRestore) > 0 {
+		gp.Target.Subnets = addBack(gp.Target.Subnets, removed, subRestore[0].OriginalSubnets)
+	}
 
-	if len(remaining) == 0 {
+	if len(subRestore) > 0 && !slices.ContainsFunc(remaining, bySubnets) {
 		// MaxSize goes back only if it is still what selfheal set, and
 		// never below the desired capacity (that would shrink the group).
 		owned := int32(0)
 		for _, r := range records {
-			owned = max(owned, r.MaxSize)
+			if bySubnets(r) {
+				owned = max(owned, r.MaxSize)
+			}
 		}
-		orig := restore[0].OriginalMaxSize
+		orig := subRestore[0].OriginalMaxSize
 		switch {
 		case g.MaxSize != owned:
 			gp.MaxSizeKept = fmt.Sprintf("MaxSize is %d, not the %d selfheal set: someone changed it, so it stays", g.MaxSize, owned)
@@ -383,6 +424,9 @@ func (pl *planner) restore(gp *GroupPlan, g Group, records []state.Evacuation) [
 // evacuate moves the group out of the signal's AZs where it may, and
 // returns the records that stand afterwards.
 func (pl *planner) evacuate(gp *GroupPlan, g Group, records []state.Evacuation) []state.Evacuation {
+	if pl.byShift(g, records) {
+		return pl.evacuateByShift(gp, g, records)
+	}
 	sig := pl.in.Signal
 	byAZ := map[string]state.Evacuation{}
 	for _, r := range records {
@@ -418,6 +462,11 @@ func (pl *planner) evacuate(gp *GroupPlan, g Group, records []state.Evacuation) 
 		r, recorded := byAZ[az]
 		present := slices.Contains(azs, az)
 		switch {
+		case recorded && r.ByZonalShift():
+			// Out of the AZ by a zonal shift of a group no longer
+			// enrolled: held like any evacuation, never completed by
+			// subnets.
+			pl.holdShift(gp, r)
 		case recorded && !present && r.EventID == sig.EventID:
 			// This event's own evacuation, left unfinished by a failed
 			// attempt after the group update: what is left is the tag.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/arczonalshift"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -32,6 +33,18 @@ var Kinds = []eventbridge.Kind{
 	eventbridge.KindAutoshiftStarted,
 	eventbridge.KindAutoshiftCompleted,
 	eventbridge.KindScheduled,
+	// Zonal shifts people (and ARC, and selfheal) start and end: not
+	// signals, but reasons to look at the evacuations again.
+	eventbridge.KindManualShiftStarted,
+	eventbridge.KindManualShiftUpdated,
+	eventbridge.KindManualShiftCanceled,
+	eventbridge.KindPracticeRunStarted,
+	eventbridge.KindPracticeRunSucceeded,
+	eventbridge.KindPracticeRunFailed,
+	eventbridge.KindPracticeRunInterrupted,
+	eventbridge.KindFISAutoshiftStarted,
+	eventbridge.KindFISAutoshiftCompleted,
+	eventbridge.KindFISAutoshiftCanceled,
 }
 
 // Processor is the asg-rebalancer: it turns AZ-health signals into
@@ -48,6 +61,7 @@ type Processor struct {
 	ec2    EC2
 	health Health
 	cw     CloudWatch
+	arc    ZonalShift
 
 	// What never changes in a region, kept for the life of the process.
 	mu       sync.Mutex
@@ -71,6 +85,7 @@ func New(deps handler.Deps) *Processor {
 		ec2:      ec2.NewFromConfig(deps.AWS),
 		health:   health.NewFromConfig(healthCfg),
 		cw:       cloudwatch.NewFromConfig(deps.AWS),
+		arc:      arczonalshift.NewFromConfig(deps.AWS),
 		subnetAZ: map[string]string{},
 	}
 }
@@ -101,6 +116,9 @@ func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		return p.onAutoshift(ctx, ev, d)
 	case *eventbridge.ScheduledEvent:
 		return p.reconcile(ctx, ev.Envelope)
+	}
+	if what, ok := zonalShiftTitle(ev.Detail); ok {
+		return p.onZonalShift(ctx, ev, what)
 	}
 	return handler.Outcome{}, handler.Unprocessable(fmt.Sprintf("%s is no AZ-health signal", ev.Kind), nil)
 }
@@ -302,6 +320,15 @@ func (p *Processor) decide(ctx context.Context, env events.EventBridgeEvent, sig
 	}
 	if err := p.locateSubnets(ctx, groups, locate); err != nil {
 		return handler.Outcome{}, err
+	}
+	if p.needShifts(sig, groups, in.Ledger) {
+		var err error
+		if in.Shifts, err = p.activeShifts(ctx); err != nil {
+			return handler.Outcome{}, err
+		}
+		if in.ZoneIDs, err = p.zoneIDMap(ctx); err != nil {
+			return handler.Outcome{}, err
+		}
 	}
 	breaker, err := p.store.LoadBreaker(ctx, p.policy.Rebalance.Breaker.Window.Duration)
 	if err != nil {

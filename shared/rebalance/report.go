@@ -14,6 +14,7 @@ import (
 
 	"github.com/selfheal/selfheal/shared/handler"
 	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/state"
 )
 
 const groupType = "AWS::AutoScaling::AutoScalingGroup"
@@ -174,22 +175,43 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 		if base.Resource == "" {
 			base.Resource = gp.Group
 		}
+		shifted := gp.shiftOps(ShiftStart, ShiftAdopt)
 		if len(gp.Restore) > 0 {
 			a := base
 			a.Kind, a.Outcome, a.Severity = notify.ActionRestore, outcome(gp), notify.SeverityMedium
 			a.AZ = strings.Join(gp.Restore, ",")
-			a.Summary = fmt.Sprintf("%s back into %s: %s", gp.Group, a.AZ, changes(gp))
+			a.Summary = fmt.Sprintf("%s back into %s: %s", gp.Group, a.AZ, restoreChanges(gp))
 			a.Reason = "no signal holds the AZ impaired any more"
-			a.Details = merge(configDetails(gp), map[string]string{"signal": sig.Key}, failure(gp))
+			a.Details = merge(configDetails(gp), map[string]string{"signal": sig.Key}, shiftDetails(gp, res, ShiftCancel), failure(gp))
 			if gp.MaxSizeKept != "" {
 				a.Details["maxSizeKept"] = gp.MaxSizeKept
 			}
 			out = append(out, a)
 		}
-		if len(gp.Evacuate) > 0 {
+		if len(shifted) > 0 {
+			a := base
+			a.Kind, a.Outcome, a.Severity = notify.ActionZonalShift, outcome(gp), notify.SeverityHigh
+			a.AZ = strings.Join(azsOf(shifted), ",")
+			a.Summary = fmt.Sprintf("%s shifted away from %s by an ARC zonal shift (%s, extended while the signal holds)",
+				gp.Group, a.AZ, p.policy.Rebalance.ZonalShift.ExpiresIn.Duration)
+			a.Reason = sig.Title
+			a.Details = merge(map[string]string{"signal": sig.Key, "method": string(state.MethodZonalShift),
+				"impairedZoneHealthCheck": gp.ImpairedZoneHealthCheck}, shiftDetails(gp, res, ShiftStart, ShiftAdopt), failure(gp))
+			out = append(out, a)
+		}
+		if ext := gp.shiftOps(ShiftExtend); len(ext) > 0 {
+			a := base
+			a.Kind, a.Outcome, a.Severity = notify.ActionZonalShiftExtend, outcome(gp), notify.SeverityInfo
+			a.AZ = strings.Join(azsOf(ext), ",")
+			a.Summary = fmt.Sprintf("%s: zonal shift away from %s extended by %s: the signal still holds",
+				gp.Group, a.AZ, p.policy.Rebalance.ZonalShift.ExpiresIn.Duration)
+			a.Details = merge(shiftDetails(gp, res, ShiftExtend), failure(gp))
+			out = append(out, a)
+		}
+		if bySubnets := diff(gp.Evacuate, azsOf(shifted)); len(bySubnets) > 0 {
 			a := base
 			a.Kind, a.Outcome, a.Severity = notify.ActionEvacuate, outcome(gp), notify.SeverityHigh
-			a.AZ = strings.Join(gp.Evacuate, ",")
+			a.AZ = strings.Join(bySubnets, ",")
 			a.Summary = fmt.Sprintf("%s out of %s: %s", gp.Group, a.AZ, changes(gp))
 			a.Reason = sig.Title
 			a.Details = merge(configDetails(gp), map[string]string{
@@ -211,7 +233,7 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 			}
 			out = append(out, a)
 		}
-		if len(gp.Evacuate) == 0 && len(gp.Restore) == 0 && gp.Imbalance == nil && gp.InScope && gp.Changes() {
+		if len(gp.Evacuate) == 0 && len(gp.Restore) == 0 && gp.Imbalance == nil && gp.InScope && gp.Changes() && len(gp.Shifts) == 0 {
 			a := base
 			a.Kind, a.Outcome, a.Severity = notify.ActionReport, outcome(gp), notify.SeverityInfo
 			a.Summary = fmt.Sprintf("%s: %s tag brought in line with the ledger (%q)", gp.Group, TagEvacuatedFrom, gp.Target.EvacuatedTag)
@@ -221,7 +243,9 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 			continue // its skips were notified with the first event that said them
 		}
 		for _, s := range gp.Skips {
-			skips = append(skips, skipped{gp: gp, Skip: s})
+			if !s.Quiet {
+				skips = append(skips, skipped{gp: gp, Skip: s})
+			}
 		}
 	}
 	return append(out, skipActions(sig, skips)...)
@@ -307,6 +331,9 @@ var skipSeverity = map[SkipReason]notify.Severity{
 	SkipBlastRadius:       notify.SeverityHigh,
 	SkipBreakerOpen:       notify.SeverityHigh,
 	SkipSubnetAZUnknown:   notify.SeverityHigh,
+	SkipHeldByZonalShift:  notify.SeverityMedium,
+	SkipShiftEnded:        notify.SeverityMedium,
+	SkipAZIDUnknown:       notify.SeverityHigh,
 }
 
 func doneOrPlanned(dryRun bool) notify.ActionOutcome {
@@ -314,6 +341,74 @@ func doneOrPlanned(dryRun bool) notify.ActionOutcome {
 		return notify.OutcomePlanned
 	}
 	return notify.OutcomeDone
+}
+
+// shiftOps returns the plan's zonal shift operations of the given kinds.
+func (g GroupPlan) shiftOps(kinds ...ShiftOpKind) []ShiftOp {
+	var out []ShiftOp
+	for _, op := range g.Shifts {
+		if slices.Contains(kinds, op.Op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+func azsOf(ops []ShiftOp) []string {
+	var out []string
+	for _, op := range ops {
+		if !slices.Contains(out, op.AZ) {
+			out = append(out, op.AZ)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// shiftDetails names the zonal shifts of some operations: their AZ ids, and
+// their ids once known.
+func shiftDetails(gp GroupPlan, res result, kinds ...ShiftOpKind) map[string]string {
+	ops := gp.shiftOps(kinds...)
+	if len(ops) == 0 {
+		return nil
+	}
+	var ids, away []string
+	for _, op := range ops {
+		away = append(away, op.AZID)
+		id := op.ID
+		if gr := res.groups[gp.Group]; gr != nil && gr.shifts[op.AZ] != "" {
+			id = gr.shifts[op.AZ]
+		}
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	out := map[string]string{"awayFrom": strings.Join(away, ",")}
+	if len(ids) > 0 {
+		out["zonalShiftId"] = strings.Join(ids, ",")
+	}
+	return out
+}
+
+// restoreChanges says in words what a restore changes: the group's
+// settings a subnet evacuation had changed, and the zonal shifts it
+// cancels.
+func restoreChanges(gp GroupPlan) string {
+	c := changes(gp)
+	shift := ""
+	switch {
+	case len(gp.shiftOps(ShiftCancel)) > 0:
+		shift = "zonal shift cancelled"
+	case slices.ContainsFunc(gp.Clear, state.Evacuation.ByZonalShift):
+		shift = "its zonal shift had already ended"
+	}
+	switch {
+	case shift == "":
+		return c
+	case c == "already as planned":
+		return shift
+	}
+	return c + "; " + shift
 }
 
 // changes says in words what a group plan changes.
@@ -377,8 +472,14 @@ func decision(plan Plan, res result) string {
 	}
 	var skips []string
 	for _, gp := range plan.Groups {
-		if len(gp.Evacuate) > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s from %s", verb("evacuate"), gp.Group, strings.Join(gp.Evacuate, ",")))
+		if shifted := azsOf(gp.shiftOps(ShiftStart, ShiftAdopt)); len(shifted) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s away from %s", verb("zonal-shift"), gp.Group, strings.Join(shifted, ",")))
+		}
+		if bySubnets := diff(gp.Evacuate, azsOf(gp.shiftOps(ShiftStart, ShiftAdopt))); len(bySubnets) > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s from %s", verb("evacuate"), gp.Group, strings.Join(bySubnets, ",")))
+		}
+		if ext := azsOf(gp.shiftOps(ShiftExtend)); len(ext) > 0 {
+			parts = append(parts, fmt.Sprintf("%s the zonal shift of %s away from %s", verb("extend"), gp.Group, strings.Join(ext, ",")))
 		}
 		if len(gp.Restore) > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s to %s", verb("restore"), gp.Group, strings.Join(gp.Restore, ",")))

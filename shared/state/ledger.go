@@ -46,7 +46,10 @@ type Evacuation struct {
 	AZID             string    // the AZ's id, which ARC shifts away from
 	ZonalShiftID     string    // "" until the shift is started
 	ZonalShiftExpiry time.Time // as selfheal last set it
-	version          int64
+	// HeldBy is the zonal shift of someone else last reported as holding
+	// back this evacuation's restore.
+	HeldBy  string
+	version int64
 }
 
 // Version is the record's write count, for tests and diagnostics.

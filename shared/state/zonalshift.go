@@ -30,6 +30,7 @@ const (
 	attrAZID        = "azId"
 	attrShiftID     = "zonalShiftId"
 	attrShiftExpiry = "zonalShiftExpiry"
+	attrHeldBy      = "heldBy"
 )
 
 // ByZonalShift reports whether the evacuation is an ARC zonal shift.
@@ -52,6 +53,30 @@ func readZonalShift(it item, e *Evacuation) {
 	e.AZID = it.str(attrAZID)
 	e.ZonalShiftID = it.str(attrShiftID)
 	e.ZonalShiftExpiry = it.time(attrShiftExpiry)
+	e.HeldBy = it.str(attrHeldBy)
+}
+
+// MarkHeld remembers on an evacuation's record that its restore was
+// reported held back by someone else's zonal shift, so that it is
+// reported once. A record gone or evacuated again meanwhile is left alone.
+func (s *Store) MarkHeld(ctx context.Context, e Evacuation, shift string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key(evacPK(e.Group), e.AZ),
+		UpdateExpression:         aws.String("SET #h = :h ADD version :one"),
+		ConditionExpression:      aws.String("attribute_exists(pk) AND createdAt = :c"),
+		ExpressionAttributeNames: map[string]string{"#h": attrHeldBy},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":h": str(shift), ":one": num(1), ":c": timestamp(e.CreatedAt),
+		},
+	})
+	if _, ok := isConditionFailed(err); ok {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mark restore of %s into %s held by %s: %w", e.Group, e.AZ, shift, err)
+	}
+	return nil
 }
 
 // SetZonalShift records the zonal shift an evacuation started, or its new
