@@ -581,3 +581,87 @@ func (s *Sim) startShiftControl(region, group, az string, kind arctypes.ShiftTyp
 	s.arc.emit(z, detailType, nil)
 	return z.id, nil
 }
+
+// ---- a person's zonal shifts, by group: what someone does in the console ----
+
+// StartZonalShiftOf starts a customer-initiated zonal shift of a group away
+// from an AZ (name or id), as a person would with StartZonalShift, with
+// the same validation and events; it is not logged as a call.
+func (s *Sim) StartZonalShiftOf(region, group, az string, expiresIn time.Duration, comment string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, g, err := s.shiftTarget(region, group)
+	if err != nil {
+		return "", err
+	}
+	if n, ok := r.az(az); ok {
+		az = n.ID
+	}
+	out, err := s.arc.startZonalShift(r, &arczonalshift.StartZonalShiftInput{
+		ResourceIdentifier: aws.String(g.arn), AwayFrom: aws.String(az),
+		ExpiresIn: aws.String(minutes(expiresIn)), Comment: aws.String(comment),
+	})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.ZonalShiftId), nil
+}
+
+// UpdateZonalShiftOf changes the active customer-initiated shift of a
+// group, whoever started it, as a person would with UpdateZonalShift: a
+// new expiry from now (when expiresIn > 0) and a new comment (when not "").
+func (s *Sim) UpdateZonalShiftOf(region, group string, expiresIn time.Duration, comment string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, z, err := s.customerShiftOf(region, group)
+	if err != nil {
+		return err
+	}
+	in := &arczonalshift.UpdateZonalShiftInput{ZonalShiftId: aws.String(z.id)}
+	if expiresIn > 0 {
+		in.ExpiresIn = aws.String(minutes(expiresIn))
+	}
+	if comment != "" {
+		in.Comment = aws.String(comment)
+	}
+	_, err = s.arc.updateZonalShift(r, in)
+	return err
+}
+
+// CancelZonalShiftOf cancels the active customer-initiated shift of a
+// group, whoever started it.
+func (s *Sim) CancelZonalShiftOf(region, group string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, z, err := s.customerShiftOf(region, group)
+	if err != nil {
+		return err
+	}
+	_, err = s.arc.cancelZonalShift(r, &arczonalshift.CancelZonalShiftInput{ZonalShiftId: aws.String(z.id)})
+	return err
+}
+
+func (s *Sim) shiftTarget(region, group string) (*Region, *asgGroup, error) {
+	r := s.regions[region]
+	g := s.asg.group(region, group)
+	if r == nil || g == nil {
+		return nil, nil, fmt.Errorf("awssim: no group %s in %s", group, region)
+	}
+	return r, g, nil
+}
+
+func (s *Sim) customerShiftOf(region, group string) (*Region, *zonalShift, error) {
+	r, g, err := s.shiftTarget(region, group)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, z := range s.arc.active(g.arn) {
+		if z.kind == arctypes.ShiftTypeZonalShift {
+			return r, z, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("awssim: group %s has no active customer-initiated zonal shift", group)
+}
+
+// minutes writes a duration as ExpiresIn does: "90m".
+func minutes(d time.Duration) string { return strconv.Itoa(int(d/time.Minute)) + "m" }
