@@ -1,6 +1,7 @@
 package rebalance
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -226,8 +227,14 @@ func (pl *planner) evacuateByShift(gp *GroupPlan, g Group, records []state.Evacu
 					Detail: "the circuit breaker is open: no writes until it closes"})
 				continue
 			}
+			id := cmp.Or(r.AZID, pl.in.ZoneIDs[az])
+			if id == "" {
+				gp.Skips = append(gp.Skips, Skip{What: SkippedEvacuate, AZs: []string{az}, Reason: SkipAZIDUnknown,
+					Detail: fmt.Sprintf("the id of %s, which ARC names AZs by, is not known; selfheal does not guess", az)})
+				continue
+			}
 			gp.Evacuate = append(gp.Evacuate, az)
-			gp.Shifts = append(gp.Shifts, ShiftOp{Op: ShiftStart, AZ: az, AZID: r.AZID, Record: r})
+			gp.Shifts = append(gp.Shifts, ShiftOp{Op: ShiftStart, AZ: az, AZID: id, Record: r})
 			gp.Count = append(gp.Count, state.BreakerEvacuation{At: r.CreatedAt, Group: g.Name, AZ: az})
 			if !slices.Contains(r.Holders, sig.Key) {
 				gp.Hold = append(gp.Hold, az)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,15 @@ const propertyCases = 5000
 //     maxGroupsPerEvent groups, never past the breaker, nothing under an open
 //     breaker, restores only of what no active signal holds, and a restore
 //     puts back exactly the subnets it took.
+//
+// Both kinds of evacuation are drawn: groups enrolled in ARC zonal shift
+// (some with shifts of people, practice runs, FIS experiments and
+// autoshifts on them) get zonal shifts, and for those it also checks that a
+// shift is started only for an enrolled group, never over a person's shift
+// or experiment, at most one per group; that it changes no setting of the
+// group; that only selfheal's own shifts are extended or cancelled, and
+// only cancelled with their restore; and that no restore goes ahead while
+// someone else's shift holds the AZ.
 func TestPlannerInvariants(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20260304, 6))
 	seen := map[string]int{}
@@ -49,6 +59,7 @@ func TestPlannerInvariants(t *testing.T) {
 	// The generator must reach every branch worth checking, or the test
 	// proves little.
 	for _, k := range []string{"evacuate", "restore", "hold", "complete", "breaker-opened",
+		"zonal-shift", "zonal-extend", "zonal-cancel", "zonal-restore-ended", "zonal-complete", string(rebalance.SkipHeldByZonalShift),
 		string(rebalance.SkipSingleAZ), string(rebalance.SkipMinHealthyAZs), string(rebalance.SkipMaxEvacuatedAZs),
 		string(rebalance.SkipRefreshInProgress), string(rebalance.SkipBlastRadius), string(rebalance.SkipBreakerOpen),
 		string(rebalance.SkipNotOptedIn), string(rebalance.SkipExcluded)} {
@@ -103,6 +114,7 @@ func randomCase(rng *rand.Rand) propertyCase {
 	r.Breaker.MaxEvacuations = 1 + rng.IntN(6)
 	r.ImbalanceAction = []config.ImbalanceAction{config.ImbalanceReport, config.ImbalanceResume}[rng.IntN(2)]
 	policy.DryRun = rng.IntN(10) == 0
+	r.ZonalShift.Enabled = rng.IntN(8) > 0
 
 	c := propertyCase{subnets: map[string]string{}}
 	sig := rebalance.Signal{
@@ -120,6 +132,12 @@ func randomCase(rng *rand.Rand) propertyCase {
 	c.in = rebalance.Input{
 		Now: now, Policy: policy, Signal: sig,
 		Ledger: map[string][]state.Evacuation{}, Signals: map[string]state.Signal{},
+		Shifts: map[string][]rebalance.Shift{}, ZoneIDs: map[string]string{},
+	}
+	for i, az := range azs {
+		if rng.IntN(30) > 0 { // now and then an id is missing
+			c.in.ZoneIDs[az] = fmt.Sprintf("use1-az%d", (i+1)%nAZ+1)
+		}
 	}
 	for _, k := range holderKeys {
 		if rng.IntN(6) == 0 {
@@ -161,6 +179,12 @@ func randomCase(rng *rand.Rand) propertyCase {
 		g.MaxSize = g.DesiredCapacity + int32(rng.IntN(4))
 		g.AZRebalanceSuspended = rng.IntN(5) == 0
 		g.Refresh = []rebalance.RefreshStatus{rebalance.RefreshUnknown, rebalance.RefreshNone, rebalance.RefreshInProgress}[rng.IntN(3)]
+		g.ZonalShiftEnabled = rng.IntN(2) == 0
+		if g.ZonalShiftEnabled && rng.IntN(2) == 0 {
+			c.zonalGroup(rng, &g, spans, pick)
+			c.in.Groups = append(c.in.Groups, g)
+			continue
+		}
 
 		// Some groups are already out of some AZs, and a third of those
 		// evacuations were cut short by a crash after the ledger write.
@@ -234,6 +258,64 @@ func randomCase(rng *rand.Rand) propertyCase {
 	return c
 }
 
+// zonalGroup gives an enrolled group zonal-shift evacuations (a third cut
+// short by a crash before the shift was started or recorded) and the
+// shifts ARC reports on it: selfheal's own, mostly active, and now and
+// then someone else's.
+func (c *propertyCase) zonalGroup(rng *rand.Rand, g *rebalance.Group, spans []string, pick func([]string, int) []string) {
+	for _, s := range g.Subnets {
+		if !slices.Contains(g.AZs, s.AZ) {
+			g.AZs = append(g.AZs, s.AZ)
+		}
+	}
+	slices.Sort(g.AZs)
+	for k := range int(g.DesiredCapacity) {
+		g.Instances = append(g.Instances, rebalance.Instance{ID: fmt.Sprintf("i-%s-%d", g.Name, k), AZ: g.AZs[rng.IntN(len(g.AZs))], Lifecycle: "InService", Healthy: true})
+	}
+	shift := func(typ, az, id, comment string) rebalance.Shift {
+		return rebalance.Shift{ID: id, Type: typ, AZ: az, AZID: c.in.ZoneIDs[az], Comment: comment,
+			Start: now.Add(-time.Hour), Expiry: now.Add(time.Duration(rng.IntN(60)) * time.Minute)}
+	}
+	if len(spans) > 1 && rng.IntN(2) == 0 {
+		az := spans[rng.IntN(len(spans))]
+		rec := state.Evacuation{
+			Group: g.Name, GroupARN: g.ARN, AZ: az, OriginalSubnets: g.SubnetIDs(), OriginalMaxSize: g.MaxSize, MaxSize: g.MaxSize,
+			Holders: pick(holderKeys, 1+rng.IntN(2)), EventID: "evt-old", CreatedAt: now.Add(-time.Hour),
+			Method: state.MethodZonalShift, AZID: c.in.ZoneIDs[az], ZonalShiftID: "zs-" + g.Name,
+		}
+		own := shift(rebalance.ShiftCustomer, az, rec.ZonalShiftID, "selfheal evt-old: AWS Health")
+		switch rng.IntN(6) {
+		case 0: // crashed before StartZonalShift
+			rec.ZonalShiftID = ""
+		case 1: // crashed after it, before the record
+			rec.ZonalShiftID, own.ID = "", "zs-unrecorded-"+g.Name
+			c.in.Shifts[g.ARN] = append(c.in.Shifts[g.ARN], own)
+		case 2: // ended: cancelled by someone, or expired
+		case 3: // taken over by a person
+			own.Comment = "on-call: holding"
+			c.in.Shifts[g.ARN] = append(c.in.Shifts[g.ARN], own)
+		default:
+			c.in.Shifts[g.ARN] = append(c.in.Shifts[g.ARN], own)
+		}
+		rec.ZonalShiftExpiry = own.Expiry
+		c.in.Ledger[g.Name] = []state.Evacuation{rec}
+		if rng.IntN(5) > 0 {
+			g.Tags[rebalance.TagEvacuatedFrom] = az
+		}
+	}
+	if rng.IntN(3) == 0 {
+		typ := []string{rebalance.ShiftCustomer, rebalance.ShiftPracticeRun, rebalance.ShiftFIS, rebalance.ShiftAutoshift}[rng.IntN(4)]
+		if typ == rebalance.ShiftCustomer && len(c.in.Shifts[g.ARN]) > 0 {
+			typ = rebalance.ShiftAutoshift // ARC has one customer shift per resource
+		}
+		id := "other-" + g.Name
+		if typ == rebalance.ShiftAutoshift {
+			id = ""
+		}
+		c.in.Shifts[g.ARN] = append(c.in.Shifts[g.ARN], shift(typ, spans[rng.IntN(len(spans))], id, "a person's"))
+	}
+}
+
 func joinAZs(azs []string) string {
 	out := ""
 	for i, az := range azs {
@@ -262,6 +344,7 @@ func checkInvariants(c propertyCase, plan rebalance.Plan) []string {
 
 	for _, gp := range plan.Groups {
 		g := groups[gp.Group]
+		bad = append(bad, checkZonalShifts(c, g, gp, plan, openBefore)...)
 		// Out of scope: never touched.
 		if rebalance.ScopeOf(g.Tags, in.Policy) != rebalance.InScope {
 			if gp.InScope || gp.Changes() || len(gp.Record)+len(gp.Clear)+len(gp.Hold)+len(gp.Count)+len(gp.Evacuate)+len(gp.Restore) > 0 || gp.Imbalance != nil {
@@ -368,6 +451,95 @@ func checkInvariants(c propertyCase, plan rebalance.Plan) []string {
 	return bad
 }
 
+// checkZonalShifts checks what a plan does with ARC zonal shifts.
+func checkZonalShifts(c propertyCase, g rebalance.Group, gp rebalance.GroupPlan, plan rebalance.Plan, openBefore bool) []string {
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, gp.Group+": "+fmt.Sprintf(format, args...)) }
+	in := c.in
+	records := in.Ledger[g.Name]
+	mine := map[string]bool{}
+	for _, r := range records {
+		if r.ZonalShiftID != "" {
+			mine[r.ZonalShiftID] = true
+		}
+		// A shift a crash left unrecorded is known by its comment.
+		for _, s := range in.Shifts[g.ARN] {
+			if r.ZonalShiftID == "" && strings.HasPrefix(s.Comment, "selfheal "+r.EventID+":") {
+				mine[s.ID] = true
+			}
+		}
+	}
+	var people []rebalance.Shift // shifts a person started on the group
+	for _, s := range in.Shifts[g.ARN] {
+		if !mine[s.ID] && !strings.HasPrefix(s.Comment, "selfheal ") && (s.Type == rebalance.ShiftCustomer || s.Type == rebalance.ShiftFIS) {
+			people = append(people, s)
+		}
+	}
+	shifted := 0 // after the plan; a restore's cancel comes before any start
+	for _, r := range records {
+		if r.ByZonalShift() && !slices.ContainsFunc(gp.Clear, func(c state.Evacuation) bool { return c.AZ == r.AZ }) {
+			shifted++
+		}
+	}
+	for _, op := range gp.Shifts {
+		switch op.Op {
+		case rebalance.ShiftStart:
+			if !slices.ContainsFunc(records, func(r state.Evacuation) bool { return r.AZ == op.AZ }) {
+				shifted++
+			}
+			switch {
+			case !g.ZonalShiftEnabled || !in.Policy.Rebalance.ZonalShift.Enabled && len(records) == 0:
+				fail("starts a zonal shift of a group not enrolled (or with zonal shifts off)")
+			case in.Signal.Effect != rebalance.EffectImpair || !slices.Contains(in.Signal.AZs, op.AZ):
+				fail("starts a zonal shift away from %s on a %s signal of %v", op.AZ, in.Signal.Effect, in.Signal.AZs)
+			case openBefore:
+				fail("starts a zonal shift under an open breaker")
+			case op.AZID == "" || op.AZID != in.ZoneIDs[op.AZ] && op.AZID != op.Record.AZID:
+				fail("starts a zonal shift away from %s with AZ id %q", op.AZ, op.AZID)
+			}
+			if len(people) > 0 && op.Record.ZonalShiftID == "" && !slices.ContainsFunc(records, func(r state.Evacuation) bool { return r.AZ == op.AZ }) {
+				fail("starts a zonal shift over %s %s", people[0].Type, people[0].ID)
+			}
+			healthy := diff(diff(g.AZs, []string{op.AZ}), in.Signal.AZs)
+			if !slices.ContainsFunc(records, func(r state.Evacuation) bool { return r.AZ == op.AZ }) && len(healthy) < max(1, in.Policy.Rebalance.MinHealthyAZs) {
+				fail("shifts away from %s leaving %d healthy AZs (min %d)", op.AZ, len(healthy), in.Policy.Rebalance.MinHealthyAZs)
+			}
+		case rebalance.ShiftExtend, rebalance.ShiftCancel:
+			if !mine[op.ID] {
+				fail("%ss zonal shift %s, which is not selfheal's", op.Op, op.ID)
+			}
+			cleared := slices.ContainsFunc(gp.Clear, func(r state.Evacuation) bool { return r.AZ == op.AZ })
+			if op.Op == rebalance.ShiftCancel && !cleared {
+				fail("cancels zonal shift %s without restoring %s", op.ID, op.AZ)
+			}
+			if op.Op == rebalance.ShiftExtend && cleared {
+				fail("extends zonal shift %s of a restored evacuation", op.ID)
+			}
+		}
+	}
+	if shifted > 1 {
+		fail("%d zonal shifts of one group at once", shifted)
+	}
+	// A zonal shift changes no setting of the group.
+	bySubnets := func(r state.Evacuation) bool { return !r.ByZonalShift() }
+	if len(gp.Shifts) > 0 && !slices.ContainsFunc(records, bySubnets) && !slices.ContainsFunc(gp.Record, bySubnets) &&
+		(!slices.Equal(gp.Current.Subnets, gp.Target.Subnets) || gp.Current.MaxSize != gp.Target.MaxSize) {
+		fail("a zonal shift plan changes subnets %v → %v or MaxSize %d → %d", gp.Current.Subnets, gp.Target.Subnets, gp.Current.MaxSize, gp.Target.MaxSize)
+	}
+	// No restore while someone else's shift holds the AZ.
+	for _, r := range gp.Clear {
+		for _, s := range in.Shifts[g.ARN] {
+			if s.AZ == r.AZ && !(mine[s.ID] && strings.HasPrefix(s.Comment, "selfheal ")) && !strings.HasPrefix(s.Comment, "selfheal evt-old:") {
+				fail("restores %s while %s %s holds it", r.AZ, s.Type, s.ID)
+			}
+		}
+	}
+	if plan.DryRun && len(gp.Held) > 0 {
+		fail("dry-run remembers holds: %+v", gp.Held)
+	}
+	return bad
+}
+
 func removesSubnets(gp rebalance.GroupPlan) bool {
 	for _, id := range gp.Current.Subnets {
 		if !slices.Contains(gp.Target.Subnets, id) {
@@ -404,5 +576,34 @@ func tally(seen map[string]int, p rebalance.Plan) {
 		for _, s := range gp.Skips {
 			seen[string(s.Reason)]++
 		}
+		for _, op := range gp.Shifts {
+			switch op.Op {
+			case rebalance.ShiftStart:
+				if op.Record.ZonalShiftID == "" && len(gp.Record) == 0 {
+					seen["zonal-complete"]++
+				} else {
+					seen["zonal-shift"]++
+				}
+			case rebalance.ShiftExtend:
+				seen["zonal-extend"]++
+			case rebalance.ShiftCancel:
+				seen["zonal-cancel"]++
+			}
+		}
+		for _, r := range gp.Clear {
+			if r.ByZonalShift() && len(gp.Shifts) == 0 {
+				seen["zonal-restore-ended"]++
+			}
+		}
 	}
+}
+
+func diff(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
