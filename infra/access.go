@@ -21,6 +21,14 @@ const (
 	// stack's region, with the condition aws:ResourceTag/<opt-in key> =
 	// <opt-in value>: a group without the opt-in tag cannot be changed.
 	optedInGroups
+	// optedInShifts is for ARC zonal shift writes: "Resource": "*" (ARC
+	// defines resource types for load balancers only) with the conditions
+	// arc-zonal-shift:ResourceIdentifier like an Auto Scaling group of the
+	// account in the stack's region and aws:ResourceTag/<opt-in key> =
+	// <opt-in value>: only the opted-in groups can be shifted.
+	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-zonal-shift.html
+	// https://docs.aws.amazon.com/r53recovery/latest/dg/security-iam-zonalshift.html
+	optedInShifts
 	// regionAlarms is every CloudWatch alarm of the account in the stack's
 	// region.
 	regionAlarms
@@ -50,6 +58,14 @@ var asgWrites = []string{
 	"autoscaling:ResumeProcesses",
 	"autoscaling:CreateOrUpdateTags",
 	"autoscaling:DeleteTags",
+}
+
+// arcWrites are the ARC zonal shift writes of the rebalancer, granted only
+// on optedInShifts; the IAM test fails on any other grant.
+var arcWrites = []string{
+	"arc-zonal-shift:StartZonalShift",
+	"arc-zonal-shift:UpdateZonalShift",
+	"arc-zonal-shift:CancelZonalShift",
 }
 
 // Shared grants every function needs to remember, report and quarantine.
@@ -96,6 +112,10 @@ var access = map[string][]grant{
 			}, scope: anyResource},
 			// health:DescribeEvents has no resource-level permission.
 			{actions: []string{"health:DescribeEvents"}, scope: anyResource},
+			// ListManagedResources has no resource-level permission: one
+			// call tells every enrolled group's active shifts.
+			{actions: []string{"arc-zonal-shift:ListManagedResources"}, scope: anyResource},
+			{actions: arcWrites, scope: optedInShifts},
 			// The alarm's tags say whether it is an AZ signal, and its AZ.
 			{actions: []string{"cloudwatch:ListTagsForResource"}, scope: regionAlarms},
 			// No findingStates: the rebalancer reports actions only.

@@ -29,6 +29,7 @@ func TestGrantsAreExactlyTheCalls(t *testing.T) {
 		"asg-rebalancer": {
 			reflect.TypeFor[rebalance.AutoScaling](), reflect.TypeFor[rebalance.EC2](),
 			reflect.TypeFor[rebalance.Health](), reflect.TypeFor[rebalance.CloudWatch](),
+			reflect.TypeFor[rebalance.ZonalShift](),
 		},
 		"backup-compliance": {
 			reflect.TypeFor[compliance.BackupAPI](), reflect.TypeFor[compliance.DynamoDBAPI](), reflect.TypeFor[compliance.RDSAPI](),
@@ -71,14 +72,22 @@ func TestGrantsAreExactlyTheCalls(t *testing.T) {
 	}
 }
 
+// iamPrefix is the IAM service prefix of an SDK package whose name is not
+// it.
+var iamPrefix = map[string]string{"arczonalshift": "arc-zonal-shift"}
+
 // service is the IAM prefix of an SDK method: the package of its input,
-// github.com/aws/aws-sdk-go-v2/service/<prefix>.
+// github.com/aws/aws-sdk-go-v2/service/<package>, or iamPrefix's name.
 func service(t *testing.T, method reflect.Type) string {
 	t.Helper()
 	for i := range method.NumIn() {
 		in := method.In(i)
 		if in.Kind() == reflect.Pointer && strings.HasSuffix(in.Elem().Name(), "Input") {
-			return in.Elem().PkgPath()[strings.LastIndex(in.Elem().PkgPath(), "/")+1:]
+			pkg := in.Elem().PkgPath()[strings.LastIndex(in.Elem().PkgPath(), "/")+1:]
+			if p, ok := iamPrefix[pkg]; ok {
+				return p
+			}
+			return pkg
 		}
 	}
 	t.Fatalf("method %s has no *Input parameter", method)

@@ -87,6 +87,29 @@ func asgWrite(action string) bool {
 	return strings.HasPrefix(action, "autoscaling:") && !readAction.MatchString(action)
 }
 
+// arcWrite: an ARC zonal shift action that changes something.
+func arcWrite(action string) bool {
+	return strings.HasPrefix(action, "arc-zonal-shift:") && !readAction.MatchString(action)
+}
+
+// arcScoped reports whether a statement holds both conditions that limit
+// ARC zonal shift writes to opted-in Auto Scaling groups: the resource
+// identifier is an Auto Scaling group, and it carries the opt-in tag.
+func arcScoped(st map[string]any, optIn config.Tag) bool {
+	cond, _ := st["Condition"].(map[string]any)
+	eq, _ := cond["StringEquals"].(map[string]any)
+	like, _ := cond["StringLike"].(map[string]any)
+	id, _ := like[arcResourceKey].(string)
+	if id == "" { // a synthesized ARN is an Fn::Join of the partition and account
+		if j, ok := like[arcResourceKey].(map[string]any); ok {
+			b, _ := json.Marshal(j)
+			id = string(b)
+		}
+	}
+	return eq["aws:ResourceTag/"+optIn.Key] == optIn.Value && strings.Contains(id, ":autoscaling:") &&
+		strings.Contains(id, ":autoScalingGroup:*:autoScalingGroupName/*")
+}
+
 // accountRootKMSAdmin is AWS's default key policy statement, which hands
 // the key's administration to IAM ("kms:*" for the account root). It is the
 // one wildcard action the suite accepts: without it the key could become
@@ -128,12 +151,17 @@ func policyProblems(doc cfnTemplate, optIn config.Tag) []string {
 						where, actions, optIn.Key, optIn.Value))
 				}
 			}
+			arcOK := arcScoped(st, optIn)
+			if slices.ContainsFunc(actions, arcWrite) && !arcOK {
+				problems = append(problems, fmt.Sprintf("%s: ARC zonal shift write %v without the conditions %s like an Auto Scaling group and aws:ResourceTag/%s = %s",
+					where, actions, arcResourceKey, optIn.Key, optIn.Value))
+			}
 			// In a key policy "*" is the key itself.
 			if p.typ == "AWS::KMS::Key" || !slices.Contains(list(st["Resource"]), any("*")) {
 				continue
 			}
 			for _, a := range actions {
-				if !readAction.MatchString(a) {
+				if !readAction.MatchString(a) && !(arcWrite(a) && arcOK) {
 					problems = append(problems, fmt.Sprintf("%s: write %q on \"Resource\": \"*\"", where, a))
 				}
 			}
@@ -164,6 +192,15 @@ func TestPolicyWalkerFindsEachProblem(t *testing.T) {
 			[]string{`P.PolicyDocument statement 0: Auto Scaling write [autoscaling:SuspendProcesses] without the condition aws:ResourceTag/selfheal:managed = true`}},
 		{"ASG write with the opt-in condition", `{"Effect":"Allow","Action":"autoscaling:SuspendProcesses","Resource":"arn:x",
 			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"}}}`, nil},
+		{"ARC write unconditioned", `{"Effect":"Allow","Action":"arc-zonal-shift:StartZonalShift","Resource":"*"}`,
+			[]string{`P.PolicyDocument statement 0: ARC zonal shift write [arc-zonal-shift:StartZonalShift] without the conditions arc-zonal-shift:ResourceIdentifier like an Auto Scaling group and aws:ResourceTag/selfheal:managed = true`,
+				`P.PolicyDocument statement 0: write "arc-zonal-shift:StartZonalShift" on "Resource": "*"`}},
+		{"ARC write on every load balancer", `{"Effect":"Allow","Action":"arc-zonal-shift:StartZonalShift","Resource":"*",
+			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":"arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/*"}}}`,
+			[]string{`P.PolicyDocument statement 0: ARC zonal shift write [arc-zonal-shift:StartZonalShift] without the conditions arc-zonal-shift:ResourceIdentifier like an Auto Scaling group and aws:ResourceTag/selfheal:managed = true`,
+				`P.PolicyDocument statement 0: write "arc-zonal-shift:StartZonalShift" on "Resource": "*"`}},
+		{"ARC write on opted-in groups", `{"Effect":"Allow","Action":["arc-zonal-shift:StartZonalShift","arc-zonal-shift:CancelZonalShift"],"Resource":"*",
+			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":"arn:aws:autoscaling:us-east-1:1:autoScalingGroup:*:autoScalingGroupName/*"}}}`, nil},
 		{"write on *", `{"Effect":"Allow","Action":["sns:Publish","sns:ListTopics"],"Resource":"*"}`,
 			[]string{`P.PolicyDocument statement 0: write "sns:Publish" on "Resource": "*"`}},
 	}
@@ -249,6 +286,9 @@ func TestOnlyTheRebalancerWritesOutsideTheSuite(t *testing.T) {
 					continue
 				}
 				if f.name == "asg-rebalancer" && g.scope == optedInGroups && asgWrite(a) {
+					continue
+				}
+				if f.name == "asg-rebalancer" && g.scope == optedInShifts && arcWrite(a) {
 					continue
 				}
 				t.Errorf("%s may %s outside its own state, topic and queue (scope %d)", f.name, a, g.scope)

@@ -260,7 +260,9 @@ func newFunctionRole(w wiring, f function, id string) awsiam.Role {
 			Reason: jsii.String("Each wildcard is listed in infra/access.go with why: Resource \"*\" only for reads " +
 				"AWS offers no resource-level permission for; ARN patterns only for reads of resources discovered " +
 				"at run time (vaults, plans, tables, databases, alarms, any region of this account); Auto Scaling " +
-				"writes only on groups carrying the opt-in tag (aws:ResourceTag condition)."),
+				"writes only on groups carrying the opt-in tag (aws:ResourceTag condition); ARC zonal shift writes on " +
+				"\"*\" only with the conditions arc-zonal-shift:ResourceIdentifier like this region's Auto Scaling groups " +
+				"and the opt-in tag (ARC has no resource type for Auto Scaling groups)."),
 			AppliesTo: &wildcards,
 		}}, jsii.Bool(true))
 	}
@@ -273,10 +275,16 @@ func statement(w wiring, g grant) awsiam.PolicyStatement {
 		Actions:   jsii.Strings(g.actions...),
 		Resources: jsii.Strings(resourcesOf(w, g)...),
 	}
-	if g.scope == optedInGroups {
-		tag := w.settings.Policy.OptInTag
+	tag := w.settings.Policy.OptInTag
+	switch g.scope {
+	case optedInGroups:
 		props.Conditions = &map[string]any{
 			"StringEquals": map[string]any{"aws:ResourceTag/" + tag.Key: tag.Value},
+		}
+	case optedInShifts:
+		props.Conditions = &map[string]any{
+			"StringEquals": map[string]any{"aws:ResourceTag/" + tag.Key: tag.Value},
+			"StringLike":   map[string]any{arcResourceKey: groupARNs(w)},
 		}
 	}
 	return awsiam.NewPolicyStatement(props)
@@ -288,7 +296,9 @@ func resourcesOf(w wiring, g grant) []string {
 	case anyResource:
 		return []string{"*"}
 	case optedInGroups:
-		return []string{arn(w.stack, "autoscaling", w.region, "autoScalingGroup:*:autoScalingGroupName/*")}
+		return []string{groupARNs(w)}
+	case optedInShifts:
+		return []string{"*"} // scoped by its conditions, see statement
 	case regionAlarms:
 		return []string{arn(w.stack, "cloudwatch", w.region, "alarm:*")}
 	case accountResources:
@@ -308,6 +318,16 @@ func resourcesOf(w wiring, g grant) []string {
 	}
 	// An unknown scope renders no resource, which CDK rejects at synthesis.
 	return nil
+}
+
+// arcResourceKey is the condition key naming the resource of an ARC zonal
+// shift call.
+const arcResourceKey = "arc-zonal-shift:ResourceIdentifier"
+
+// groupARNs matches every Auto Scaling group of the stack's account and
+// region.
+func groupARNs(w wiring) string {
+	return arn(w.stack, "autoscaling", w.region, "autoScalingGroup:*:autoScalingGroupName/*")
 }
 
 // arn is an ARN in the stack's partition and account.
