@@ -21,7 +21,7 @@ func newTestStore(t *testing.T) (*state.Store, *awssim.Sim) {
 	if _, err := simenv.New(context.Background(), sim, "us-east-1", config.DefaultPolicy()); err != nil {
 		t.Fatal(err)
 	}
-	return state.New(dynamodb.NewFromConfig(sim.Config("us-east-1")), simenv.TableName, sim.Now), sim
+	return state.New(dynamodb.NewFromConfig(sim.Config("us-east-1")), simenv.TableName, sim.Now, state.WithSleep(sim.Sleep)), sim
 }
 
 func TestClaimEvent(t *testing.T) {
