@@ -104,12 +104,15 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		ev      eventbridge.Event
 		outcome Outcome
 		status  = "processed"
+		// notes are log fields from before the processor's outcome.
+		notes []slog.Attr
 	)
 	defer func() {
 		metrics.Add("Duration", float64(b.Now().Sub(start).Milliseconds()), telemetry.UnitMilliseconds)
 		if err != nil {
 			metrics.Add("Errors", 1, telemetry.UnitCount)
 		}
+		outcome.Attrs = append(notes, outcome.Attrs...)
 		b.logOnce(ctx, ev, status, outcome, err)
 		if ferr := metrics.Flush(); ferr != nil && err == nil {
 			// Metrics are best effort; the log line above already has it all.
@@ -145,7 +148,7 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 
 	claim, waited, err := b.claim(ctx, ev.Envelope.ID)
 	if waited > 0 {
-		outcome.Attrs = append(outcome.Attrs, slog.Duration("waitedForHolder", waited))
+		notes = append(notes, slog.Duration("waitedForHolder", waited))
 	}
 	switch {
 	case errors.Is(err, state.ErrAlreadyDone):
