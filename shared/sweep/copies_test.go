@@ -75,7 +75,7 @@ func TestCopyThatNeverStartsFailsOnceAfterItsDeadline(t *testing.T) {
 		t.Fatalf("the overdue copy was reported %d times, want once: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	if f.Status != notify.StatusFail || f.Severity != notify.SeverityHigh || !strings.Contains(f.Summary, "copy to us-west-2 never completed") {
+	if f.Status != notify.StatusFail || f.Severity != notify.SeverityHigh || !strings.Contains(f.Summary, "copy to us-west-2 not completed 24h after the backup") {
 		t.Errorf("overdue copy reported as %s %s: %s", f.Status, f.Severity, f.Summary)
 	}
 	if !strings.Contains(f.Remediation, "aws backup start-copy-job --recovery-point-arn "+rp) {
