@@ -9,10 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/selfheal/selfheal/cmd/selfheal/gameday"
 	"github.com/selfheal/selfheal/events"
+	"github.com/selfheal/selfheal/shared/awssim"
 	"github.com/selfheal/selfheal/shared/handler"
 )
 
@@ -193,6 +196,9 @@ func TestBadInputAtEveryBoundary(t *testing.T) {
 						sent = append(sent, in)
 						continue
 					}
+					if quarantineRecord(c) {
+						continue
+					}
 					t.Errorf("wrote %s %s", c.Service, c.Operation)
 				}
 				switch {
@@ -235,4 +241,20 @@ func marshal(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// quarantineRecord reports whether a call is the state table's record
+// that an event was quarantined (sort key "quarantine").
+func quarantineRecord(c awssim.Call) bool {
+	var k map[string]ddbtypes.AttributeValue
+	switch in := c.Input.(type) {
+	case *dynamodb.PutItemInput:
+		k = in.Item
+	case *dynamodb.UpdateItemInput:
+		k = in.Key
+	default:
+		return false
+	}
+	sk, ok := k["sk"].(*ddbtypes.AttributeValueMemberS)
+	return ok && sk.Value == "quarantine"
 }

@@ -501,7 +501,7 @@ func TestCrossRegionCopyCompleted(t *testing.T) {
 	deadline := now.Add(24 * time.Hour)
 	copyOf := func(st state.CopyStatus) state.ExpectedCopy {
 		return state.ExpectedCopy{SourceRecoveryPointARN: rpARN, DestinationVaultARN: drVault, ResourceARN: tableARN,
-			RecordedAt: now, Deadline: deadline, Status: st, CopyJobID: "job-1"}
+			BackedUpAt: now, Deadline: deadline, Status: st, CopyJobID: "job-1"}
 	}
 	tests := []struct {
 		name    string
@@ -517,7 +517,7 @@ func TestCrossRegionCopyCompleted(t *testing.T) {
 		{"open exactly at the deadline is still on time", copyOf(state.CopyOpen), deadline, notify.StatusNotApplicable, "pending", ""},
 		{"open past the deadline never completed", copyOf(state.CopyOpen), deadline.Add(time.Second), notify.StatusFail, "copy to us-west-2 not completed 24h after the backup", "aws backup list-copy-jobs --by-resource-arn " + tableARN},
 		{"marked overdue fails", copyOf(state.CopyOverdue), now, notify.StatusFail, "not completed 24h after the backup", "start-copy-job"},
-		{"no record of when it was expected", func() state.ExpectedCopy { c := copyOf(state.CopyOverdue); c.RecordedAt = time.Time{}; return c }(),
+		{"no record of when it was expected", func() state.ExpectedCopy { c := copyOf(state.CopyOverdue); c.BackedUpAt = time.Time{}; return c }(),
 			now, notify.StatusFail, "not completed by 2026-03-03T06:00:00Z", "start-copy-job"},
 	}
 	for _, tt := range tests {

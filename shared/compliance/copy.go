@@ -84,10 +84,10 @@ func CrossRegionCopyConfigured(plan PlanState, p config.CrossRegion) notify.Find
 
 // overdueSummary says how long after the backup a copy was due.
 func overdueSummary(c state.ExpectedCopy, dest string) string {
-	if c.RecordedAt.IsZero() || !c.Deadline.After(c.RecordedAt) {
+	if c.BackedUpAt.IsZero() || !c.Deadline.After(c.BackedUpAt) {
 		return fmt.Sprintf("copy to %s not completed by %s", dest, stamp(&c.Deadline))
 	}
-	return fmt.Sprintf("copy to %s not completed %s after the backup", dest, span(c.Deadline.Sub(c.RecordedAt)))
+	return fmt.Sprintf("copy to %s not completed %s after the backup", dest, span(c.Deadline.Sub(c.BackedUpAt)))
 }
 
 // span says a copy deadline as the policy does: "4h", "24h", "1h30m".

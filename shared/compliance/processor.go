@@ -353,7 +353,7 @@ func (p *Processor) expectCopies(ctx context.Context, ev eventbridge.Event, d *e
 	for _, c := range rule.DRCopies(RegionOf(d.RecoveryPointARN), p.policy.CrossRegion) {
 		rec, err := p.store.ExpectCopy(ctx, state.ExpectedCopy{
 			SourceRecoveryPointARN: d.RecoveryPointARN, DestinationVaultARN: c.DestinationVaultARN,
-			ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID,
+			ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID, BackedUpAt: completed,
 			Deadline: completed.Add(p.policy.CrossRegion.CopyDeadline.Duration),
 		})
 		if err != nil {

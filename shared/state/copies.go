@@ -28,6 +28,7 @@ type ExpectedCopy struct {
 	DestinationVaultARN      string
 	ResourceARN              string
 	BackupJobID              string
+	BackedUpAt               time.Time // when the backup job completed: the deadline counts from it
 	Deadline                 time.Time
 	RecordedAt               time.Time
 	Status                   CopyStatus
@@ -54,6 +55,9 @@ func (s *Store) ExpectCopy(ctx context.Context, c ExpectedCopy) (ExpectedCopy, e
 	it["resource"] = str(c.ResourceARN)
 	it["backupJob"] = str(c.BackupJobID)
 	it["deadline"] = timestamp(c.Deadline)
+	if !c.BackedUpAt.IsZero() {
+		it["backedUpAt"] = timestamp(c.BackedUpAt)
+	}
 	it["recordedAt"] = timestamp(s.now())
 	it["status"] = str(string(CopyOpen))
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
@@ -165,6 +169,7 @@ func decodeCopy(m map[string]types.AttributeValue) ExpectedCopy {
 		DestinationVaultARN:      it.str("destinationVault"),
 		ResourceARN:              it.str("resource"),
 		BackupJobID:              it.str("backupJob"),
+		BackedUpAt:               it.time("backedUpAt"),
 		Deadline:                 it.time("deadline"),
 		RecordedAt:               it.time("recordedAt"),
 		Status:                   CopyStatus(it.str("status")),
