@@ -134,6 +134,36 @@ func (s *Store) OverdueCopies(ctx context.Context) ([]ExpectedCopy, error) {
 	return out, nil
 }
 
+// OutstandingCopies lists the copies still missing after their deadline:
+// open ones past it, and those already marked overdue, until a copy job
+// closes them.
+func (s *Store) OutstandingCopies(ctx context.Context) ([]ExpectedCopy, error) {
+	now := s.now()
+	var out []ExpectedCopy
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                aws.String(s.table),
+		KeyConditionExpression:   aws.String("pk = :pk"),
+		FilterExpression:         aws.String("(#status = :open AND deadline < :now) OR #status = :overdue"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(copyPK), ":open": str(string(CopyOpen)), ":overdue": str(string(CopyOverdue)), ":now": timestamp(now),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query outstanding copies: %w", err)
+		}
+		for _, it := range page.Items {
+			if !item(it).expired(now) {
+				out = append(out, decodeCopy(it))
+			}
+		}
+	}
+	return out, nil
+}
+
 // MarkCopyOverdue moves an open copy to overdue. It returns false when the
 // copy is no longer open (closed meanwhile, or marked by an earlier run):
 // the caller reports the overdue copy only when this returns true, so it is
