@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/selfheal/selfheal/shared/awssim"
 	"github.com/selfheal/selfheal/shared/notify"
 )
@@ -93,12 +95,21 @@ func notificationOf(m awssim.PublishedMessage) Notification {
 	return ParseNotification(m.Subject, m.Message, m.Structure == "json", m.Time)
 }
 
-// Invoke runs a function's handler once on raw, as one Lambda attempt.
-func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt int) (Invocation, error) {
+// Invoke runs a function's handler once on raw, as one Lambda attempt
+// with Lambda's context: the request id (Lambda keeps one delivery's id
+// across its retries; "" makes a new one), the function's ARN in the
+// simulated account, and a deadline the function's timeout away.
+func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt int, requestID string) (Invocation, error) {
 	d, ok := w.deployed[function]
 	if !ok {
 		return Invocation{}, fmt.Errorf("no function %q (have: %v)", function, FunctionNames())
 	}
+	if requestID == "" {
+		requestID = w.newEventID()
+	}
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID, InvokedFunctionArn: d.arn})
+	ctx, cancel := context.WithTimeout(ctx, d.fn.Timeout)
+	defer cancel()
 	calls, published := w.Sim.CallCount(), len(w.Sim.Published())
 	d.out.take()
 	err := d.boundary.Handle(ctx, raw)
