@@ -44,9 +44,14 @@
 //     done or lapsed;
 //   - the done-mark has its own retry budget (doneAttempts tries, each with
 //     the SDK's retries); if even that fails, the work is done and the
-//     invocation succeeds: the hold lapses at the deadline and a later
-//     duplicate processes the event again, which the processors make a
-//     no-op (ledger, dedupe, outbox) — never a dead letter;
+//     invocation succeeds: the hold lapses at the deadline, and the
+//     duplicates and retries waiting for it take the event over, do the
+//     work again — which the processors make a no-op (ledger, dedupe,
+//     outbox; a sweep sends its digest again) — and mark it. So it takes
+//     every delivery's done-mark failing, each through its whole budget,
+//     for a delivery to exhaust its retries behind the others' holds;
+//     internal/reliability loses the first delivery's mark of every event
+//     and sees no dead letter;
 //   - quarantining is claimed too (sk "quarantine"), so a malformed or
 //     foreign event is queued once per event id, however often it is
 //     delivered; one with no readable id is queued at each delivery.
