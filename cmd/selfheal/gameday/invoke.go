@@ -60,8 +60,17 @@ type Notification struct {
 	Status   notify.Status    `json:"status,omitempty"`
 	Findings []notify.Finding `json:"findings,omitempty"`
 	Actions  []notify.Action  `json:"actions,omitempty"`
+	// Open are the failures a digest counts open (at most
+	// notify.MaxDigestOpen of them).
+	Open []notify.OpenFailure `json:"open,omitempty"`
 	// Text is the e-mail rendering.
 	Text string `json:"-"`
+}
+
+// OpenSince is when an open failure of n began, as an offset of the game
+// day.
+func (n Notification) OpenSince(o notify.OpenFailure) Offset {
+	return n.Offset - Offset(n.Time.Sub(o.First))
 }
 
 // ParseNotification reads a message as selfheal publishes it
@@ -87,6 +96,9 @@ func ParseNotification(subject, message string, structured bool, at time.Time) N
 	if json.Unmarshal([]byte(parts.Default), &doc) == nil {
 		n.Kind, n.Function, n.EventID, n.DryRun = doc.Kind, doc.Function, doc.EventID, doc.DryRun
 		n.Status, n.Findings, n.Actions = doc.Status, doc.Findings, doc.Actions
+		if doc.Digest != nil {
+			n.Open = doc.Digest.Open
+		}
 	}
 	return n
 }
