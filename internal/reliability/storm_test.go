@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -31,8 +33,15 @@ func TestScenariosInTheStorm(t *testing.T) {
 		runs, attempts, failures, dups, letters int
 	)
 	t.Cleanup(func() {
+		rate := float64(failures) / float64(max(attempts, 1))
 		t.Logf("storm: %d runs, %d of %d call attempts failed (%.1f %%), %d duplicate deliveries absorbed, %d dead letters",
-			runs, failures, attempts, 100*float64(failures)/float64(max(attempts, 1)), dups, letters)
+			runs, failures, attempts, 100*rate, dups, letters)
+		// The storm was there: about 35 % of the attempts failed by
+		// injection, and duplicates came.
+		if attempts < 1000 || rate < 0.32 || rate > 0.38 || dups == 0 {
+			t.Errorf("%d of %d attempts failed by injection (%.1f %%), %d duplicates: want about 35 %% of at least 1,000, and duplicates",
+				failures, attempts, 100*rate, dups)
+		}
 	})
 	for name, sc := range shipped(t) {
 		for _, seed := range faultSeeds {
@@ -50,9 +59,10 @@ func TestScenariosInTheStorm(t *testing.T) {
 						duplicates++
 					}
 				}
+				injected := injectedFailures(stormWorld)
 				mu.Lock()
 				runs++
-				attempts, failures = attempts+storm.Calls.Total, failures+storm.Calls.Errors
+				attempts, failures = attempts+storm.Calls.Total, failures+injected
 				dups += duplicates
 				letters += len(storm.Final.DeadLetters)
 				mu.Unlock()
@@ -88,10 +98,24 @@ func TestScenariosInTheStorm(t *testing.T) {
 					t.Logf("notifications only in the storm (at least once):%s", joinLines(extra))
 				}
 				t.Logf("%s seed %d: %d call attempts, %d failed by injection; %d duplicates absorbed; %d notifications (calm %d); %d dead letters",
-					name, seed, storm.Calls.Total, storm.Calls.Errors, duplicates, len(storm.Notifications), len(calm.Notifications), len(storm.Final.DeadLetters))
+					name, seed, storm.Calls.Total, injected, duplicates, len(storm.Notifications), len(calm.Notifications), len(storm.Final.DeadLetters))
 			})
 		}
 	}
+}
+
+// injectedFailures counts the call attempts of a run that failed by
+// injection (a server error or a throttle), leaving out the refusals the
+// run meets on its own, such as the conditional writes duplicates lose.
+func injectedFailures(w *gameday.World) int {
+	n := 0
+	for _, c := range w.Sim.CallsSince(w.CallBase) {
+		var apiErr smithy.APIError
+		if errors.As(c.Err, &apiErr) && (apiErr.ErrorCode() == "InternalFailure" || apiErr.ErrorCode() == throttleCodes[c.Service]) {
+			n++
+		}
+	}
+	return n
 }
 
 // firstMarksLost makes the first delivery of every event unable to mark
