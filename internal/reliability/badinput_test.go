@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -246,15 +245,6 @@ func marshal(t *testing.T, v any) []byte {
 // quarantineRecord reports whether a call is the state table's record
 // that an event was quarantined (sort key "quarantine").
 func quarantineRecord(c awssim.Call) bool {
-	var k map[string]ddbtypes.AttributeValue
-	switch in := c.Input.(type) {
-	case *dynamodb.PutItemInput:
-		k = in.Item
-	case *dynamodb.UpdateItemInput:
-		k = in.Key
-	default:
-		return false
-	}
-	sk, ok := k["sk"].(*ddbtypes.AttributeValueMemberS)
+	sk, ok := c.DynamoDBItem()["sk"].(*ddbtypes.AttributeValueMemberS)
 	return ok && sk.Value == "quarantine"
 }

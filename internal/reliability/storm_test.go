@@ -33,14 +33,10 @@ func TestScenariosInTheStorm(t *testing.T) {
 		runs, attempts, failures, dups, letters int
 	)
 	t.Cleanup(func() {
-		rate := float64(failures) / float64(max(attempts, 1))
-		t.Logf("storm: %d runs, %d of %d call attempts failed (%.1f %%), %d duplicate deliveries absorbed, %d dead letters",
-			runs, failures, attempts, 100*rate, dups, letters)
-		// The storm was there: about 35 % of the attempts failed by
-		// injection, and duplicates came.
-		if attempts < 1000 || rate < 0.32 || rate > 0.38 || dups == 0 {
-			t.Errorf("%d of %d attempts failed by injection (%.1f %%), %d duplicates: want about 35 %% of at least 1,000, and duplicates",
-				failures, attempts, 100*rate, dups)
+		t.Logf("storm: %d runs, %d duplicate deliveries absorbed, %d dead letters", runs, dups, letters)
+		stressed(t, failures, attempts)
+		if dups == 0 {
+			t.Error("no duplicate delivery in the storm")
 		}
 	})
 	for name, sc := range shipped(t) {
@@ -81,16 +77,7 @@ func TestScenariosInTheStorm(t *testing.T) {
 				if missing := multisetDiff(calmFindings, stormFindings); len(missing) > 0 && incomplete["compliance-sweep"] == 0 {
 					t.Errorf("findings of the calm run missing in the storm: %+v", missing)
 				}
-				if diff := cmp.Diff(actionsOf(calm), actionsOf(storm), sorted); diff != "" {
-					t.Errorf("actions (-calm +storm): each must be taken and reported once:\n%s", diff)
-				}
-				ignore := cmpopts.IgnoreFields(gameday.FinalGroup{}, "MinInService", "MinInServiceAt")
-				if diff := cmp.Diff(calm.Final.Groups, storm.Final.Groups, ignore); diff != "" {
-					t.Errorf("groups at the end (-calm +storm):\n%s", diff)
-				}
-				if diff := cmp.Diff(ledger(calmWorld), ledger(stormWorld)); diff != "" {
-					t.Errorf("rebalancer ledger at the end (-calm +storm):\n%s", diff)
-				}
+				sameActionsAndAccount(t, "storm", calmWorld, calm, stormWorld, storm)
 				if lost := multisetDiff(notesOf(calm.Notifications), notesOf(storm.Notifications)); len(lost) > 0 && incomplete["compliance-sweep"] == 0 {
 					t.Errorf("notifications of the calm run not sent in the storm:%s", joinLines(lost))
 				}
@@ -101,6 +88,23 @@ func TestScenariosInTheStorm(t *testing.T) {
 					name, seed, storm.Calls.Total, injected, duplicates, len(storm.Notifications), len(calm.Notifications), len(storm.Final.DeadLetters))
 			})
 		}
+	}
+}
+
+// sameActionsAndAccount: each action of the calm run was taken and
+// reported once in the other run, whose groups and rebalancer ledger end
+// as the calm run's.
+func sameActionsAndAccount(t *testing.T, what string, calmWorld *gameday.World, calm *gameday.Report, w *gameday.World, rep *gameday.Report) {
+	t.Helper()
+	if diff := cmp.Diff(actionsOf(calm), actionsOf(rep), sorted); diff != "" {
+		t.Errorf("actions (-calm +%s): each must be taken and reported once:\n%s", what, diff)
+	}
+	ignore := cmpopts.IgnoreFields(gameday.FinalGroup{}, "MinInService", "MinInServiceAt")
+	if diff := cmp.Diff(calm.Final.Groups, rep.Final.Groups, ignore); diff != "" {
+		t.Errorf("groups at the end (-calm +%s):\n%s", what, diff)
+	}
+	if diff := cmp.Diff(ledger(calmWorld), ledger(w)); diff != "" {
+		t.Errorf("rebalancer ledger at the end (-calm +%s):\n%s", what, diff)
 	}
 }
 
@@ -161,21 +165,12 @@ func TestLostDoneMarksNeverDeadLetter(t *testing.T) {
 			for _, d := range lossy.Final.DeadLetters {
 				t.Errorf("dead letter: %s %s %s: %s", d.Kind, d.Function, d.DetailType, firstLine(d.Reason))
 			}
-			if diff := cmp.Diff(actionsOf(calm), actionsOf(lossy), sorted); diff != "" {
-				t.Errorf("actions (-calm +lost done-marks):\n%s", diff)
-			}
+			sameActionsAndAccount(t, "lost done-marks", calmWorld, calm, lostWorld, lossy)
 			if extra := multisetDiff(problemsOf(lossy), problemsOf(calm)); len(extra) > 0 {
 				t.Errorf("findings only with lost done-marks: %+v", extra)
 			}
 			if missing := multisetDiff(problemsOf(calm), problemsOf(lossy)); len(missing) > 0 {
 				t.Errorf("findings missing with lost done-marks: %+v", missing)
-			}
-			ignore := cmpopts.IgnoreFields(gameday.FinalGroup{}, "MinInService", "MinInServiceAt")
-			if diff := cmp.Diff(calm.Final.Groups, lossy.Final.Groups, ignore); diff != "" {
-				t.Errorf("groups at the end (-calm +lost done-marks):\n%s", diff)
-			}
-			if diff := cmp.Diff(ledger(calmWorld), ledger(lostWorld)); diff != "" {
-				t.Errorf("rebalancer ledger at the end (-calm +lost done-marks):\n%s", diff)
 			}
 			waited := 0
 			for _, e := range lossy.Timeline {

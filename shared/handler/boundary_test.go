@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
@@ -184,16 +183,7 @@ func TestBadInputIsQuarantinedOrIgnored(t *testing.T) {
 // event was quarantined (so a redelivery is not queued again): the only
 // write bad input may cause besides the queue's.
 func quarantineClaim(c awssim.Call) bool {
-	var k map[string]ddbtypes.AttributeValue
-	switch in := c.Input.(type) {
-	case *dynamodb.PutItemInput:
-		k = in.Item
-	case *dynamodb.UpdateItemInput:
-		k = in.Key
-	default:
-		return false
-	}
-	sk, ok := k["sk"].(*ddbtypes.AttributeValueMemberS)
+	sk, ok := c.DynamoDBItem()["sk"].(*ddbtypes.AttributeValueMemberS)
 	return ok && sk.Value == "quarantine"
 }
 

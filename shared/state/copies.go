@@ -110,50 +110,37 @@ func (s *Store) CloseCopy(ctx context.Context, sourceRP, destVault string, statu
 
 // OverdueCopies lists the copies still open after their deadline.
 func (s *Store) OverdueCopies(ctx context.Context) ([]ExpectedCopy, error) {
-	now := s.now()
-	var out []ExpectedCopy
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                aws.String(s.table),
-		KeyConditionExpression:   aws.String("pk = :pk"),
-		FilterExpression:         aws.String("#status = :open AND deadline < :now"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(copyPK), ":open": str(string(CopyOpen)), ":now": timestamp(now),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query expected copies: %w", err)
-		}
-		for _, it := range page.Items {
-			out = append(out, decodeCopy(it))
-		}
-	}
-	return out, nil
+	return s.queryCopies(ctx, "#status = :open AND deadline < :now", ":open")
 }
 
 // OutstandingCopies lists the copies still missing after their deadline:
 // open ones past it, and those already marked overdue, until a copy job
 // closes them.
 func (s *Store) OutstandingCopies(ctx context.Context) ([]ExpectedCopy, error) {
+	return s.queryCopies(ctx, "(#status = :open AND deadline < :now) OR #status = :overdue", ":open", ":overdue")
+}
+
+// queryCopies lists the expected copies the filter keeps; statuses names
+// the status placeholders it uses (:open, :overdue), with :now the time.
+func (s *Store) queryCopies(ctx context.Context, filter string, statuses ...string) ([]ExpectedCopy, error) {
 	now := s.now()
+	values := map[string]types.AttributeValue{":pk": str(copyPK), ":now": timestamp(now)}
+	for _, st := range statuses {
+		values[st] = str(map[string]string{":open": string(CopyOpen), ":overdue": string(CopyOverdue)}[st])
+	}
 	var out []ExpectedCopy
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                aws.String(s.table),
-		KeyConditionExpression:   aws.String("pk = :pk"),
-		FilterExpression:         aws.String("(#status = :open AND deadline < :now) OR #status = :overdue"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(copyPK), ":open": str(string(CopyOpen)), ":overdue": str(string(CopyOverdue)), ":now": timestamp(now),
-		},
-		ConsistentRead: aws.Bool(true),
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		FilterExpression:          aws.String(filter),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: values,
+		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("query outstanding copies: %w", err)
+			return nil, fmt.Errorf("query expected copies: %w", err)
 		}
 		for _, it := range page.Items {
 			if !item(it).expired(now) {

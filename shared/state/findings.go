@@ -154,8 +154,7 @@ func (s *Store) decodeFindings(resource string, raw map[string]types.AttributeVa
 	if len(it) == 0 || it.expired(s.now()) {
 		return rf
 	}
-	rf.ResourceType, rf.Account, rf.Region = it.str("resourceType"), it.str("account"), it.str("region")
-	rf.Protected = Protected{Type: it.str("protectedType"), Name: it.str("protectedName"), ARN: it.str("protectedArn")}
+	rf.ResourceType, rf.Account, rf.Region, rf.Protected = describedResource(it)
 	if m, ok := it["checks"].(*types.AttributeValueMemberM); ok {
 		for check, v := range m.Value {
 			cm, ok := v.(*types.AttributeValueMemberM)
@@ -243,18 +242,24 @@ func (s *Store) findingsItem(rf ResourceFindings) item {
 	it["checks"] = &types.AttributeValueMemberM{Value: checks}
 	it["version"] = num(rf.version + 1)
 	it[attrExpiresAt] = ttl(s.now().Add(findingMemory))
-	setIf(it, "resourceType", rf.ResourceType)
-	setIf(it, "account", rf.Account)
-	setIf(it, "region", rf.Region)
-	setIf(it, "protectedType", rf.Protected.Type)
-	setIf(it, "protectedName", rf.Protected.Name)
-	setIf(it, "protectedArn", rf.Protected.ARN)
+	describeResource(it, rf)
 	return it
 }
 
-// setIf sets a string attribute when it has a value.
-func setIf(it item, k, v string) {
-	if v != "" {
-		it[k] = str(v)
+// describeResource keeps on an item what a digest says of its resource.
+func describeResource(it item, rf ResourceFindings) {
+	for k, v := range map[string]string{
+		"resourceType": rf.ResourceType, "account": rf.Account, "region": rf.Region,
+		"protectedType": rf.Protected.Type, "protectedName": rf.Protected.Name, "protectedArn": rf.Protected.ARN,
+	} {
+		if v != "" {
+			it[k] = str(v)
+		}
 	}
+}
+
+// describedResource reads what describeResource kept.
+func describedResource(it item) (resourceType, account, region string, p Protected) {
+	return it.str("resourceType"), it.str("account"), it.str("region"),
+		Protected{Type: it.str("protectedType"), Name: it.str("protectedName"), ARN: it.str("protectedArn")}
 }

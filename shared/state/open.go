@@ -83,12 +83,7 @@ func (s *Store) openItem(rf ResourceFindings, open map[string]CheckState) item {
 	it := openKey(rf.Resource)
 	it["checks"] = &types.AttributeValueMemberM{Value: checks}
 	it[attrExpiresAt] = ttl(s.now().Add(findingMemory))
-	setIf(it, "resourceType", rf.ResourceType)
-	setIf(it, "account", rf.Account)
-	setIf(it, "region", rf.Region)
-	setIf(it, "protectedType", rf.Protected.Type)
-	setIf(it, "protectedName", rf.Protected.Name)
-	setIf(it, "protectedArn", rf.Protected.ARN)
+	describeResource(it, rf)
 	return it
 }
 
@@ -131,10 +126,8 @@ func decodeOpen(it item, now time.Time) []OpenFailure {
 	if !ok {
 		return nil
 	}
-	base := OpenFailure{
-		Resource: it.str(attrSK), ResourceType: it.str("resourceType"), Account: it.str("account"), Region: it.str("region"),
-		Protected: Protected{Type: it.str("protectedType"), Name: it.str("protectedName"), ARN: it.str("protectedArn")},
-	}
+	base := OpenFailure{Resource: it.str(attrSK)}
+	base.ResourceType, base.Account, base.Region, base.Protected = describedResource(it)
 	out := make([]OpenFailure, 0, len(m.Value))
 	for check, v := range m.Value {
 		cm, ok := v.(*types.AttributeValueMemberM)
