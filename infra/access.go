@@ -171,6 +171,7 @@ var access = map[string][]grant{
 				"backup:ListBackupVaults",
 				"backup:ListBackupPlans",
 				"backup:ListProtectedResources",
+				"backup:ListCopyJobs",
 				"dynamodb:ListTables",
 				"autoscaling:DescribeAutoScalingGroups",
 			}, scope: anyResource},

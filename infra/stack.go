@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -216,6 +217,9 @@ func newFunction(w wiring, f function, assetDir string) awslambda.Function {
 	}
 	if f.reservedConcurrency > 0 {
 		props.ReservedConcurrentExecutions = jsii.Number(float64(f.reservedConcurrency))
+		// The function knows it: with one execution at a time, a claim
+		// found in progress was left by an invocation that has ended.
+		(*props.Environment)[config.EnvReservedConcurrency] = jsii.String(strconv.Itoa(f.reservedConcurrency))
 	}
 	fn := awslambda.NewFunction(w.stack, jsii.String(id), props)
 

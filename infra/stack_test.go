@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -93,25 +94,27 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("%s %s log group deletion policy = %q, want Retain", rs.region, f.name, logs.DeletionPolicy)
 			}
 			var concurrency any = assertions.Match_Absent()
+			env := map[string]any{
+				config.EnvPolicy:    s.settings.PolicyJSON,
+				config.EnvTopicARN:  ref(topicID),
+				config.EnvTableName: ref(tableID),
+				config.EnvQueueURL:  ref(queueID),
+				config.EnvRegions:   rs.region,
+			}
 			if f.reservedConcurrency > 0 {
 				concurrency = f.reservedConcurrency
+				env[config.EnvReservedConcurrency] = strconv.Itoa(f.reservedConcurrency)
 			}
 			assert(t, rs.region+" "+f.name, func() {
 				rs.template.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
-					"Description":   f.description,
-					"Runtime":       "provided.al2023",
-					"Architectures": []any{"arm64"},
-					"Handler":       "bootstrap",
-					"MemorySize":    f.memoryMB,
-					"Timeout":       f.timeout.Seconds(),
-					"LoggingConfig": map[string]any{"LogFormat": "JSON", "LogGroup": ref(logsID)},
-					"Environment": map[string]any{"Variables": assertions.Match_ObjectEquals(&map[string]any{
-						config.EnvPolicy:    s.settings.PolicyJSON,
-						config.EnvTopicARN:  ref(topicID),
-						config.EnvTableName: ref(tableID),
-						config.EnvQueueURL:  ref(queueID),
-						config.EnvRegions:   rs.region,
-					})},
+					"Description":                  f.description,
+					"Runtime":                      "provided.al2023",
+					"Architectures":                []any{"arm64"},
+					"Handler":                      "bootstrap",
+					"MemorySize":                   f.memoryMB,
+					"Timeout":                      f.timeout.Seconds(),
+					"LoggingConfig":                map[string]any{"LogFormat": "JSON", "LogGroup": ref(logsID)},
+					"Environment":                  map[string]any{"Variables": assertions.Match_ObjectEquals(&env)},
 					"ReservedConcurrentExecutions": concurrency,
 				})
 			})

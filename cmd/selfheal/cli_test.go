@@ -328,6 +328,31 @@ func TestInvokeWithScenario(t *testing.T) {
 	}
 }
 
+// An event captured from a real account, in another account and region
+// than the sim's defaults, is decided on the sim, which takes its account
+// and region: not quarantined as foreign.
+func TestInvokeAdoptsTheEventsAccountAndRegion(t *testing.T) {
+	raw, err := events.Sample("aws.backup/backup-job-state-change--failed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	captured := strings.NewReplacer(`"account": "123456789012"`, `"account": "210987654321"`, `"region": "us-east-1"`, `"region": "eu-west-1"`).Replace(string(raw))
+	if captured == string(raw) {
+		t.Fatal("the sample's account and region were not replaced")
+	}
+	code, out, errOut := cli(t, "invoke", "backup-compliance", "--event", writeFile(t, "captured.json", captured), "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	var res invokeResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Invocation.Status != "processed" || len(res.DeadLetters) != 0 {
+		t.Errorf("status %q, dead letters %+v: a captured event must be decided", res.Invocation.Status, res.DeadLetters)
+	}
+}
+
 func TestInvokeUsageErrors(t *testing.T) {
 	sample := "aws.backup/backup-job-state-change--failed.json"
 	for _, c := range []struct {

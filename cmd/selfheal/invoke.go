@@ -11,6 +11,7 @@ import (
 	"github.com/selfheal/selfheal/cmd/selfheal/gameday"
 	"github.com/selfheal/selfheal/cmd/selfheal/internal/render"
 	"github.com/selfheal/selfheal/cmd/selfheal/scenario"
+	"github.com/selfheal/selfheal/shared/config"
 )
 
 // invokeResult is `selfheal invoke --json`.
@@ -98,25 +99,64 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // invokeSim runs the function on the simulated account, seeded from a
-// scenario's state when one is given.
+// scenario's state when one is given. The sim takes the event's account
+// (and, when no scenario deploys selfheal elsewhere, its region), so that
+// an event captured from a real account is decided, not quarantined as
+// foreign: the function's checks of where an event comes from stay on.
 func invokeSim(ctx context.Context, fn gameday.Function, raw []byte, ref string) (invokeResult, error) {
+	account, region := origin(raw)
 	var sc *scenario.Scenario
 	var err error
 	if ref != "" {
 		sc, err = loadScenario(ref)
 	} else {
-		sc, err = scenario.Parse([]byte(`{}`), gameday.ParseOptions("empty", "empty account", ""))
+		doc := []byte(`{}`)
+		if region != "" {
+			doc, _ = json.Marshal(map[string]any{"region": region, "state": map[string]any{"regions": []string{region}}})
+		}
+		sc, err = scenario.Parse(doc, gameday.ParseOptions("empty", "empty account", ""))
 	}
 	if err != nil {
 		return invokeResult{}, err
 	}
-	w, err := gameday.Build(ctx, sc, gameday.Options{})
+	w, err := gameday.Build(ctx, sc, gameday.Options{AccountID: account})
 	if err != nil {
 		return invokeResult{}, err
 	}
-	inv, err := w.Invoke(ctx, fn.Name, raw, 1)
+	inv, err := w.Invoke(ctx, fn.Name, raw, 1, "")
 	if err != nil {
 		return invokeResult{}, err
 	}
 	return invokeResult{Invocation: inv, DeadLetters: w.DeadLetters()}, nil
+}
+
+// origin is the account and region an event says it comes from, each ""
+// when it does not say or says something no account or region is called.
+func origin(raw []byte) (account, region string) {
+	var env struct {
+		Account any `json:"account"`
+		Region  any `json:"region"`
+	}
+	if json.Unmarshal(raw, &env) != nil {
+		return "", ""
+	}
+	if a, ok := env.Account.(string); ok && validAccount(a) {
+		account = a
+	}
+	if r, ok := env.Region.(string); ok && config.ValidRegion(r) {
+		region = r
+	}
+	return account, region
+}
+
+func validAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/selfheal/selfheal/cmd/selfheal/gameday"
 	"github.com/selfheal/selfheal/events"
+	"github.com/selfheal/selfheal/shared/awssim"
 	"github.com/selfheal/selfheal/shared/handler"
 )
 
@@ -193,6 +195,9 @@ func TestBadInputAtEveryBoundary(t *testing.T) {
 						sent = append(sent, in)
 						continue
 					}
+					if quarantineRecord(c) {
+						continue
+					}
 					t.Errorf("wrote %s %s", c.Service, c.Operation)
 				}
 				switch {
@@ -235,4 +240,11 @@ func marshal(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// quarantineRecord reports whether a call is the state table's record
+// that an event was quarantined (sort key "quarantine").
+func quarantineRecord(c awssim.Call) bool {
+	sk, ok := c.DynamoDBItem()["sk"].(*ddbtypes.AttributeValueMemberS)
+	return ok && sk.Value == "quarantine"
 }

@@ -33,13 +33,7 @@ func TestScenariosUnderFaults(t *testing.T) {
 	// failed (5 % + 30 %), counted once every run is done.
 	var mu sync.Mutex
 	var attempts, failures int
-	t.Cleanup(func() {
-		rate := float64(failures) / float64(max(attempts, 1))
-		t.Logf("faults: %d of %d call attempts failed (%.1f %%)", failures, attempts, 100*rate)
-		if attempts < 1000 || rate < 0.32 || rate > 0.38 {
-			t.Errorf("%d of %d call attempts failed (%.1f %%), want about 35 %% of at least 1,000", failures, attempts, 100*rate)
-		}
-	})
+	t.Cleanup(func() { stressed(t, failures, attempts) })
 	for name, sc := range shipped(t) {
 		for _, seed := range faultSeeds {
 			t.Run(fmt.Sprintf("%s/seed=%d", name, seed), func(t *testing.T) {

@@ -87,6 +87,17 @@ func stress() []awssim.Fault {
 	return faults
 }
 
+// stressed checks that the faults were there: over all runs, about 35 %
+// of at least 1,000 call attempts failed by injection (5 % + 30 %).
+func stressed(t *testing.T, failures, attempts int) {
+	t.Helper()
+	rate := float64(failures) / float64(max(attempts, 1))
+	t.Logf("faults: %d of %d call attempts failed (%.1f %%)", failures, attempts, 100*rate)
+	if attempts < 1000 || rate < 0.32 || rate > 0.38 {
+		t.Errorf("%d of %d call attempts failed (%.1f %%), want about 35 %% of at least 1,000", failures, attempts, 100*rate)
+	}
+}
+
 // failed lists the expectations that did not hold, leaving out those
 // named in except (by path).
 func failed(rep *gameday.Report, except ...string) []string {

@@ -3,6 +3,9 @@ package awssim
 import (
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Call is one attempt of one API call as the sim answered it. A call the SDK
@@ -32,6 +35,20 @@ func (c Call) IsRead() bool {
 		return true
 	}
 	return false
+}
+
+// DynamoDBItem is what a DynamoDB item write names: the item of a
+// PutItem, the key of an UpdateItem or DeleteItem; nil for any other call.
+func (c Call) DynamoDBItem() map[string]ddbtypes.AttributeValue {
+	switch in := c.Input.(type) {
+	case *dynamodb.PutItemInput:
+		return in.Item
+	case *dynamodb.UpdateItemInput:
+		return in.Key
+	case *dynamodb.DeleteItemInput:
+		return in.Key
+	}
+	return nil
 }
 
 // Calls returns every call attempt so far, in order.

@@ -15,7 +15,8 @@ import (
 
 // DynamoDB: tables, point-in-time recovery, TTL and tags (this file); the
 // item API is in dynamodb_items.go, batch reads in dynamodb_batch.go,
-// expressions in dynamodb_expr.go and dynamodb_eval.go.
+// transactions in dynamodb_transact.go, expressions in dynamodb_expr.go and
+// dynamodb_eval.go.
 
 type dynamoState struct {
 	s      *Sim
@@ -94,6 +95,7 @@ func (s *Sim) registerDynamoDB() {
 	handle(s, ServiceDynamoDB, "DeleteItem", d.deleteItem)
 	handle(s, ServiceDynamoDB, "Query", d.query)
 	handle(s, ServiceDynamoDB, "Scan", d.scan)
+	handle(s, ServiceDynamoDB, "TransactWriteItems", d.transactWriteItems)
 }
 
 // ---- exported controls ----

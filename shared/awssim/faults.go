@@ -24,6 +24,10 @@ type Fault struct {
 	Probability float64
 	// Latency is added to the sim clock for each matching attempt.
 	Latency time.Duration
+	// Input, when set, narrows the fault to the attempts whose typed input
+	// (e.g. *dynamodb.UpdateItemInput) it accepts: one kind of write among
+	// many of the same operation.
+	Input func(in any) bool
 }
 
 type faultRule struct {
@@ -60,7 +64,8 @@ func (s *Sim) applyFaultsLocked(c *Call) error {
 	for _, f := range s.faults {
 		if (f.Service != "" && f.Service != c.Service) ||
 			(f.Operation != "" && f.Operation != c.Operation) ||
-			(f.Region != "" && f.Region != c.Region) {
+			(f.Region != "" && f.Region != c.Region) ||
+			(f.Input != nil && !f.Input(c.Input)) {
 			continue
 		}
 		s.now = s.now.Add(f.Latency)

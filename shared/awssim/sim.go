@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -149,6 +150,17 @@ func (s *Sim) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceLocked(d)
+}
+
+// Sleep is time.Sleep for code running on the sim: it advances the clock
+// by d (the world moves on meanwhile, as in Advance) and returns at once,
+// or the context's error if it is done.
+func (s *Sim) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	s.Advance(d)
+	return nil
 }
 
 // AdvanceTo moves the clock forward to t (no-op if t is not after now).

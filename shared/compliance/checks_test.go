@@ -501,7 +501,7 @@ func TestCrossRegionCopyCompleted(t *testing.T) {
 	deadline := now.Add(24 * time.Hour)
 	copyOf := func(st state.CopyStatus) state.ExpectedCopy {
 		return state.ExpectedCopy{SourceRecoveryPointARN: rpARN, DestinationVaultARN: drVault, ResourceARN: tableARN,
-			Deadline: deadline, Status: st, CopyJobID: "job-1"}
+			BackedUpAt: now, Deadline: deadline, Status: st, CopyJobID: "job-1"}
 	}
 	tests := []struct {
 		name    string
@@ -515,8 +515,10 @@ func TestCrossRegionCopyCompleted(t *testing.T) {
 		{"failed fails", copyOf(state.CopyFailed), now, notify.StatusFail, "copy to us-west-2 failed", "aws backup describe-copy-job --copy-job-id job-1"},
 		{"open before the deadline is pending", copyOf(state.CopyOpen), now, notify.StatusNotApplicable, "pending, due 2026-03-03T06:00:00Z", ""},
 		{"open exactly at the deadline is still on time", copyOf(state.CopyOpen), deadline, notify.StatusNotApplicable, "pending", ""},
-		{"open past the deadline never completed", copyOf(state.CopyOpen), deadline.Add(time.Second), notify.StatusFail, "never completed", "aws backup list-copy-jobs --by-resource-arn " + tableARN},
-		{"marked overdue fails", copyOf(state.CopyOverdue), now, notify.StatusFail, "never completed", "start-copy-job"},
+		{"open past the deadline never completed", copyOf(state.CopyOpen), deadline.Add(time.Second), notify.StatusFail, "copy to us-west-2 not completed 24h after the backup", "aws backup list-copy-jobs --by-resource-arn " + tableARN},
+		{"marked overdue fails", copyOf(state.CopyOverdue), now, notify.StatusFail, "not completed 24h after the backup", "start-copy-job"},
+		{"no record of when it was expected", func() state.ExpectedCopy { c := copyOf(state.CopyOverdue); c.BackedUpAt = time.Time{}; return c }(),
+			now, notify.StatusFail, "not completed by 2026-03-03T06:00:00Z", "start-copy-job"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -526,6 +528,9 @@ func TestCrossRegionCopyCompleted(t *testing.T) {
 			}
 			mentions(t, "summary", f.Summary, tt.summary)
 			mentions(t, "remediation", f.Remediation, tt.fix)
+			if p := f.ProtectedResource; p == nil || p.Name != "orders" || p.Type != "AWS::DynamoDB::Table" || p.ARN != tableARN {
+				t.Errorf("protected resource %+v, want the table orders", p)
+			}
 			if f.Resource != rpARN || f.Region != "us-east-1" {
 				t.Errorf("about %s in %s, want the source recovery point in us-east-1", f.Resource, f.Region)
 			}

@@ -82,6 +82,22 @@ func CrossRegionCopyConfigured(plan PlanState, p config.CrossRegion) notify.Find
 		fmt.Sprintf("add CopyActions [{\"DestinationBackupVaultArn\": \"arn:aws:backup:<dr region>:<account>:backup-vault:<locked vault>\"}] to each rule: aws backup get-backup-plan --backup-plan-id %s --region %s, edit, aws backup update-backup-plan", plan.ID, region))
 }
 
+// overdueSummary says how long after the backup a copy was due.
+func overdueSummary(c state.ExpectedCopy, dest string) string {
+	if c.BackedUpAt.IsZero() || !c.Deadline.After(c.BackedUpAt) {
+		return fmt.Sprintf("copy to %s not completed by %s", dest, stamp(&c.Deadline))
+	}
+	return fmt.Sprintf("copy to %s not completed %s after the backup", dest, span(c.Deadline.Sub(c.BackedUpAt)))
+}
+
+// span says a copy deadline as the policy does: "4h", "24h", "1h30m".
+func span(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+}
+
 func describeCopies(cs []CopyTarget, sourceRegion string) string {
 	if len(cs) == 0 {
 		return "no copy actions"
@@ -99,9 +115,15 @@ func describeCopies(cs []CopyTarget, sourceRegion string) string {
 
 // CrossRegionCopyCompleted: the copy expected from a completed backup
 // landed in its DR vault. A copy still open before its deadline is
-// NOT_APPLICABLE (pending); open or overdue after it is a FAIL ("never
-// completed"), which is how the sweep reports copies that never started.
+// NOT_APPLICABLE (pending); open or overdue after it is a FAIL ("not
+// completed 4h after the backup"), which is how the sweep reports copies
+// that never started. The finding is about the recovery point, and names
+// the resource it protects.
 func CrossRegionCopyCompleted(c state.ExpectedCopy, now time.Time) notify.Finding {
+	return about(crossRegionCopyCompleted(c, now), c.ResourceARN, "")
+}
+
+func crossRegionCopyCompleted(c state.ExpectedCopy, now time.Time) notify.Finding {
 	dest := RegionOf(c.DestinationVaultARN)
 	src := RegionOf(c.SourceRecoveryPointARN)
 	obs := map[string]string{
@@ -132,7 +154,7 @@ func CrossRegionCopyCompleted(c state.ExpectedCopy, now time.Time) notify.Findin
 	// Due by the deadline, inclusive, as state.OverdueCopies reads it.
 	case c.Status == state.CopyOverdue || !c.Deadline.IsZero() && now.After(c.Deadline):
 		return finding(CheckCrossRegionCopyCompleted, notify.StatusFail, c.SourceRecoveryPointARN, TypeRecoveryPoint,
-			fmt.Sprintf("copy to %s never completed (due %s)", dest, stamp(&c.Deadline)), obs,
+			overdueSummary(c, dest), obs,
 			fmt.Sprintf("check the copy jobs: aws backup list-copy-jobs --by-resource-arn %s --region %s; then copy by hand: %s", c.ResourceARN, src, retry))
 	}
 	return finding(CheckCrossRegionCopyCompleted, notify.StatusNotApplicable, c.SourceRecoveryPointARN, TypeRecoveryPoint,

@@ -72,7 +72,8 @@ func BackupJobFailed(j JobState) (f notify.Finding, ok bool) {
 	}
 	fix := fmt.Sprintf("aws backup describe-backup-job --backup-job-id %s --region %s shows the cause; after fixing it back up again: aws backup start-backup-job --backup-vault-name %s --resource-arn %s --iam-role-arn %s --region %s",
 		j.ID, region, orPlaceholder(VaultNameOf(j.VaultARN), "<vault>"), j.ResourceARN, orPlaceholder(j.IAMRoleARN, "<backup role>"), region)
-	return finding(CheckBackupJobFailed, st, j.ResourceARN, ResourceType(j.ResourceType, j.ResourceARN), summary, jobObserved(j), fix), true
+	return about(finding(CheckBackupJobFailed, st, j.ResourceARN, ResourceType(j.ResourceType, j.ResourceARN), summary, jobObserved(j), fix),
+		j.ResourceARN, j.ResourceType), true
 }
 
 // CopyJobFailed: the copy job of the resource's recovery point completed.
@@ -92,5 +93,6 @@ func CopyJobFailed(j JobState) (f notify.Finding, ok bool) {
 	}
 	fix := fmt.Sprintf("after fixing the cause copy again: aws backup start-copy-job --recovery-point-arn %s --source-backup-vault-name %s --destination-backup-vault-arn %s --iam-role-arn %s --region %s",
 		j.SourceRecoveryPointARN, orPlaceholder(VaultNameOf(j.SourceVaultARN), "<vault>"), j.VaultARN, orPlaceholder(j.IAMRoleARN, "<backup role>"), region)
-	return finding(CheckCopyJobFailed, st, j.ResourceARN, ResourceType(j.ResourceType, j.ResourceARN), summary, jobObserved(j), fix), true
+	return about(finding(CheckCopyJobFailed, st, j.ResourceARN, ResourceType(j.ResourceType, j.ResourceARN), summary, jobObserved(j), fix),
+		j.ResourceARN, j.ResourceType), true
 }

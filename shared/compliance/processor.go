@@ -83,8 +83,15 @@ func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		return out, nil
 	}
 	var failing []string
+	protectedARN, protectedType := eventResource(ev.Detail)
 	for i := range e.findings {
 		f := &e.findings[i]
+		// A recovery point or job is about what it protects: findings the
+		// checks could not name it on (an unanswered read) get it from the
+		// event.
+		if f.ResourceType == TypeRecoveryPoint {
+			*f = about(*f, protectedARN, protectedType)
+		}
 		// S3 ARNs carry no account or region; the event does.
 		if f.Account == "" {
 			f.Account = ev.Envelope.AccountID
@@ -109,6 +116,20 @@ func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		out.Decision += "; failing: " + strings.Join(failing, ", ")
 	}
 	return out, nil
+}
+
+// eventResource is the resource an AWS Backup event is about, and AWS
+// Backup's name of its type.
+func eventResource(d any) (string, string) {
+	switch d := d.(type) {
+	case *eventbridge.BackupJobStateChange:
+		return d.ResourceARN, d.ResourceType
+	case *eventbridge.CopyJobStateChange:
+		return d.ResourceARN, d.ResourceType
+	case *eventbridge.RecoveryPointStateChange:
+		return d.ResourceARN, d.ResourceType
+	}
+	return "", ""
 }
 
 // unprocessable marks an event whose shape no retry can fix.
@@ -332,7 +353,7 @@ func (p *Processor) expectCopies(ctx context.Context, ev eventbridge.Event, d *e
 	for _, c := range rule.DRCopies(RegionOf(d.RecoveryPointARN), p.policy.CrossRegion) {
 		rec, err := p.store.ExpectCopy(ctx, state.ExpectedCopy{
 			SourceRecoveryPointARN: d.RecoveryPointARN, DestinationVaultARN: c.DestinationVaultARN,
-			ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID,
+			ResourceARN: d.ResourceARN, BackupJobID: d.BackupJobID, BackedUpAt: completed,
 			Deadline: completed.Add(p.policy.CrossRegion.CopyDeadline.Duration),
 		})
 		if err != nil {

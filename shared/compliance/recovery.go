@@ -12,13 +12,13 @@ import (
 // lock. vault is nil when the vault could not be read; the lock bounds are
 // then not checked.
 func RecoveryPointRetention(rp RecoveryPointState, vault *VaultState, p config.Policy) notify.Finding {
-	return retention(CheckRecoveryPointRetention, rp, vault, p)
+	return about(retention(CheckRecoveryPointRetention, rp, vault, p), rp.ResourceARN, rp.ResourceType)
 }
 
 // DestinationRetention: the recovery point a copy created is kept as the
 // policy asks and within the bounds of the destination vault's lock.
 func DestinationRetention(rp RecoveryPointState, vault *VaultState, p config.Policy) notify.Finding {
-	return retention(CheckDestinationRetention, rp, vault, p)
+	return about(retention(CheckDestinationRetention, rp, vault, p), rp.ResourceARN, rp.ResourceType)
 }
 
 func retention(check string, rp RecoveryPointState, vault *VaultState, p config.Policy) notify.Finding {
@@ -85,6 +85,10 @@ func lifecycleFix(rp RecoveryPointState, locked bool, want int64) string {
 
 // RecoveryPointEncrypted: the recovery point is encrypted.
 func RecoveryPointEncrypted(rp RecoveryPointState) notify.Finding {
+	return about(recoveryPointEncrypted(rp), rp.ResourceARN, rp.ResourceType)
+}
+
+func recoveryPointEncrypted(rp RecoveryPointState) notify.Finding {
 	obs := map[string]string{"isEncrypted": yes(rp.IsEncrypted), "encryptionKeyArn": rp.EncryptionKeyARN, "resourceType": rp.ResourceType}
 	if rp.NotFound {
 		obs["exists"] = "false"

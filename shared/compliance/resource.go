@@ -66,6 +66,35 @@ func ResourceType(backupType, resourceARN string) string {
 	return TypeProtectedResource
 }
 
+// Protected names a resource AWS Backup protects as its owners know it
+// (type, name, ARN), from its ARN and AWS Backup's name of its type; nil
+// when the ARN is not known.
+func Protected(resourceARN, backupType string) *notify.ProtectedResource {
+	if resourceARN == "" {
+		return nil
+	}
+	return &notify.ProtectedResource{Type: ResourceType(backupType, resourceARN), Name: protectedName(resourceARN), ARN: resourceARN}
+}
+
+// protectedName is the name in a resource's ARN: a table's, a database's,
+// a bucket's, else the last part of the ARN (a volume or file system id).
+func protectedName(resourceARN string) string {
+	name := resourceName(resourceARN)
+	if i := strings.LastIndexAny(name, ":/"); i >= 0 && i < len(name)-1 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// about marks a finding on a recovery point, copy or job with the resource
+// it protects.
+func about(f notify.Finding, resourceARN, backupType string) notify.Finding {
+	if f.ProtectedResource == nil {
+		f.ProtectedResource = Protected(resourceARN, backupType)
+	}
+	return f
+}
+
 // arnParts returns the account, region and resource part of an ARN; all
 // empty when s is not an ARN.
 func arnParts(s string) (account, region, resource string) {

@@ -99,6 +99,13 @@ func TestEverySampleEvent(t *testing.T) {
 				if f.Account != account || f.Region == "" || f.ResourceType == "" || f.Resource == "" || f.Summary == "" || len(f.Observed) == 0 {
 					t.Errorf("%s finding lacks where, what or why: %+v", f.Check, f)
 				}
+				// People triage by what they own: a finding about a
+				// recovery point or a job names the resource it protects.
+				aboutBackup := f.ResourceType == compliance.TypeRecoveryPoint ||
+					f.Check == compliance.CheckBackupJobFailed || f.Check == compliance.CheckCopyJobFailed
+				if p := f.ProtectedResource; aboutBackup && (p == nil || p.ARN == "" || p.Name == "" || p.Type == "") {
+					t.Errorf("%s finding on %s does not name the protected resource: %+v", f.Check, f.Resource, p)
+				}
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +19,9 @@ const (
 	EnvQueueURL  = "SELFHEAL_DLQ_URL"   // SQS dead-letter / quarantine queue
 	EnvRegions   = "SELFHEAL_REGIONS"   // comma-separated regions the sweep covers; default the function's own
 	EnvRegion    = "AWS_REGION"         // set by Lambda
+	// EnvReservedConcurrency is the function's reserved concurrency, when
+	// it has one: 1 means no two invocations ever run at once.
+	EnvReservedConcurrency = "SELFHEAL_RESERVED_CONCURRENCY"
 )
 
 // Config is what a function needs at start: where it runs, where it reports,
@@ -29,6 +33,9 @@ type Config struct {
 	TableName string
 	QueueURL  string
 	Policy    Policy
+	// ReservedConcurrency is the function's reserved concurrency; 0 when
+	// it has none.
+	ReservedConcurrency int
 }
 
 // FromEnv loads the configuration from the process environment.
@@ -70,6 +77,13 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			c.Regions = append(c.Regions, r)
 		}
+	}
+	if raw := strings.TrimSpace(getenv(EnvReservedConcurrency)); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			errs.add(EnvReservedConcurrency, "%q is not a number of concurrent executions", raw)
+		}
+		c.ReservedConcurrency = n
 	}
 	c.Policy = DefaultPolicy()
 	if raw := strings.TrimSpace(getenv(EnvPolicy)); raw != "" {

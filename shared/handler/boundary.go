@@ -86,6 +86,13 @@ type Boundary struct {
 	// the context has no deadline; in Lambda the invocation's deadline sets
 	// it.
 	Lease time.Duration
+	// Exclusive says no two invocations of the function ever run at once
+	// (reserved concurrency 1): a claim found in progress was left by one
+	// that has ended, and is taken over at once instead of waited for.
+	Exclusive bool
+	// Sleep pauses while a duplicate waits for the delivery holding its
+	// event (a timer in Lambda, the simulated clock in game days).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Handle is the Lambda handler.
@@ -97,12 +104,15 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		ev      eventbridge.Event
 		outcome Outcome
 		status  = "processed"
+		// notes are log fields from before the processor's outcome.
+		notes []slog.Attr
 	)
 	defer func() {
 		metrics.Add("Duration", float64(b.Now().Sub(start).Milliseconds()), telemetry.UnitMilliseconds)
 		if err != nil {
 			metrics.Add("Errors", 1, telemetry.UnitCount)
 		}
+		outcome.Attrs = append(notes, outcome.Attrs...)
 		b.logOnce(ctx, ev, status, outcome, err)
 		if ferr := metrics.Flush(); ferr != nil && err == nil {
 			// Metrics are best effort; the log line above already has it all.
@@ -121,7 +131,7 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		status = "quarantined"
 		outcome.Decision = err.Error()
 		metrics.Add("Quarantined", 1, telemetry.UnitCount)
-		return b.quarantine(ctx, ev, raw, KindMalformed, err.Error())
+		return b.quarantineOnce(ctx, &status, &outcome, ev, raw, KindMalformed, err.Error())
 	}
 	if !slices.Contains(b.Handles, ev.Kind) {
 		status = "ignored"
@@ -133,10 +143,13 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		status = "quarantined"
 		outcome.Decision = reason
 		metrics.Add("Quarantined", 1, telemetry.UnitCount)
-		return b.quarantine(ctx, ev, raw, KindForeign, reason)
+		return b.quarantineOnce(ctx, &status, &outcome, ev, raw, KindForeign, reason)
 	}
 
-	claim, err := b.Claims.ClaimEvent(ctx, b.Function, ev.Envelope.ID, b.lease(ctx))
+	claim, waited, err := b.claim(ctx, ev.Envelope.ID)
+	if waited > 0 {
+		notes = append(notes, slog.Duration("waitedForHolder", waited))
+	}
 	switch {
 	case errors.Is(err, state.ErrAlreadyDone):
 		status = "duplicate"
@@ -178,13 +191,77 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 	metrics.Add("Actions", float64(outcome.Actions), telemetry.UnitCount)
 	metrics.Add("Notifications", float64(outcome.Notified), telemetry.UnitCount)
 	if err := claim.Done(ctx); err != nil {
-		// The work is done and reported. Returning the error would make
-		// Lambda retry into our own unexpired claim and park a handled
-		// event in the dead-letter queue; the claim's lease ends instead,
-		// and a rare redelivery after it is handled idempotently.
+		// The work is done and reported. Returning the error would only
+		// make Lambda redeliver a handled event; the claim's lease ends
+		// instead, and a duplicate waiting for it then finds the work done
+		// (it is idempotent).
 		outcome.Attrs = append(outcome.Attrs, slog.String("claimNotMarkedDone", err.Error()))
 	}
 	return nil
+}
+
+// How a duplicate waits for the delivery holding its event: polling with
+// jittered, growing pauses, for at most half the time its invocation has
+// (the other half is for doing the work if the hold lapses).
+const (
+	holdPollFirst = time.Second
+	holdPollMax   = 10 * time.Second
+)
+
+// claim takes the event for this delivery. Another delivery's hold is
+// taken over at once when the function is Exclusive (its holder has
+// ended); otherwise this one waits for it to be marked done (a no-op
+// then), released or lapsed (taken over then), within its wait budget.
+// It returns how long it waited.
+func (b *Boundary) claim(ctx context.Context, eventID string) (*state.Claim, time.Duration, error) {
+	holder := requestID(ctx)
+	lease := b.lease(ctx)
+	c, err := b.Claims.ClaimEvent(ctx, b.Function, eventID, holder, lease)
+	var held *state.HeldError
+	if !errors.As(err, &held) {
+		return c, 0, err
+	}
+	if b.Exclusive {
+		c, err = b.Claims.TakeOver(ctx, b.Function, eventID, holder, held.Holder, lease)
+		if !errors.As(err, &held) {
+			return c, 0, err
+		}
+	}
+	start := b.Now()
+	until := start.Add(b.waitBudget(ctx))
+	pause := holdPollFirst
+	for attempt := 1; ; attempt++ {
+		d := state.Jitter(pause, holder+eventID, attempt)
+		if b.Sleep == nil || b.Now().Add(d).After(until) {
+			return nil, b.Now().Sub(start), fmt.Errorf("event %s: %w", eventID, err)
+		}
+		if serr := b.Sleep(ctx, d); serr != nil {
+			return nil, b.Now().Sub(start), fmt.Errorf("event %s: %w (stopped waiting: %w)", eventID, err, serr)
+		}
+		c, err = b.Claims.ClaimEvent(ctx, b.Function, eventID, holder, b.lease(ctx))
+		if !errors.As(err, &held) {
+			return c, b.Now().Sub(start), err
+		}
+		pause = min(2*pause, holdPollMax)
+	}
+}
+
+// waitBudget is how long a duplicate may wait for the holder: half the
+// time the invocation has left, none without a deadline.
+func (b *Boundary) waitBudget(ctx context.Context) time.Duration {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(deadline), 0) / 2
+}
+
+// requestID is Lambda's id of this invocation, which its retries keep.
+func requestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
 }
 
 // leaseMargin covers the clock difference between this invocation and the
@@ -248,6 +325,50 @@ func accountOf(arn string) string {
 		return ""
 	}
 	return parts[4]
+}
+
+// quarantineOnce quarantines an event that was never claimed (malformed,
+// foreign) once per event id: a redelivery of it is a no-op. An event
+// whose id cannot be read is quarantined at each delivery.
+func (b *Boundary) quarantineOnce(ctx context.Context, status *string, o *Outcome, ev eventbridge.Event, raw []byte, kind, reason string) error {
+	id := ev.Envelope.ID
+	if id == "" {
+		id = idOf(raw)
+	}
+	if id == "" {
+		return b.quarantine(ctx, ev, raw, kind, reason)
+	}
+	q, err := b.Claims.ClaimQuarantine(ctx, b.Function, id, requestID(ctx), b.lease(ctx))
+	switch {
+	case errors.Is(err, state.ErrAlreadyDone):
+		*status = "duplicate"
+		o.Decision = "no-op: already quarantined: " + reason
+		return nil
+	case err != nil:
+		*status = "error"
+		return err
+	}
+	if err := b.quarantine(ctx, ev, raw, kind, reason); err != nil {
+		*status = "error"
+		return errors.Join(err, b.release(ctx, q))
+	}
+	if err := q.Done(ctx); err != nil {
+		// Queued: a redelivery may queue it once more, nothing is lost.
+		o.Attrs = append(o.Attrs, slog.String("quarantineNotMarkedDone", err.Error()))
+	}
+	return nil
+}
+
+// idOf reads the id of an event too malformed to decode, if it has one.
+func idOf(raw []byte) string {
+	var env struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(raw, &env) != nil {
+		return ""
+	}
+	id, _ := env.ID.(string)
+	return strings.TrimSpace(id)
 }
 
 func (b *Boundary) quarantine(ctx context.Context, ev eventbridge.Event, raw []byte, kind, reason string) error {

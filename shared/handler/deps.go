@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -31,14 +32,23 @@ type Deps struct {
 	Store      *state.Store
 	Notifier   *notify.Notifier
 	Quarantine *Quarantine
+	// Sleep pauses the function: a timer in Lambda, the simulated clock
+	// in game days (see WithSleep).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // NewDeps builds the shared clients. now is the clock (time.Now in Lambda,
 // the sim's clock in tests and game days); out receives logs and metrics.
-func NewDeps(function string, cfg config.Config, awsCfg aws.Config, out io.Writer, now func() time.Time) Deps {
-	store := state.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, now)
+func NewDeps(function string, cfg config.Config, awsCfg aws.Config, out io.Writer, now func() time.Time, opts ...Option) Deps {
+	o := options{sleep: state.Sleep}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	sleep := o.sleep
+	store := state.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, now, state.WithSleep(sleep))
 	p := cfg.Policy.Notify
 	return Deps{
+		Sleep:      sleep,
 		Function:   function,
 		Config:     cfg,
 		AWS:        awsCfg,
@@ -51,6 +61,19 @@ func NewDeps(function string, cfg config.Config, awsCfg aws.Config, out io.Write
 	}
 }
 
+// Option changes how a function's dependencies wait.
+type Option func(*options)
+
+type options struct {
+	sleep func(context.Context, time.Duration) error
+}
+
+// WithSleep makes the function pause with sleep instead of a timer: a
+// simulated account passes its clock, so that waiting takes sim time.
+func WithSleep(sleep func(context.Context, time.Duration) error) Option {
+	return func(o *options) { o.sleep = sleep }
+}
+
 // DefaultLease keeps other invocations off an event for a little longer
 // than the longest function timeout.
 const DefaultLease = 16 * time.Minute
@@ -60,6 +83,6 @@ func (d Deps) Boundary(p Processor, kinds ...eventbridge.Kind) *Boundary {
 	return &Boundary{
 		Function: d.Function, Region: d.Config.Region, Handles: kinds, Processor: p, Outbox: d.Notifier,
 		Claims: d.Store, Quarantine: d.Quarantine, Logger: d.Logger, MetricsOut: d.Out,
-		Now: d.Now, Lease: DefaultLease,
+		Now: d.Now, Lease: DefaultLease, Exclusive: d.Config.ReservedConcurrency == 1, Sleep: d.Sleep,
 	}
 }

@@ -12,8 +12,11 @@
 //   - any other error is returned, so Lambda retries the event and, after
 //     its retries, sends it to the same queue as its on-failure destination;
 //   - a redelivered event that was handled to the end is a no-op (the
-//     claim in the state table), and one still in progress elsewhere is
-//     returned as an error to be retried later.
+//     claim in the state table); one still in progress elsewhere is waited
+//     for, within half the invocation's time, and taken over if its holder
+//     lets go or its hold lapses (see shared/state for the guarantee);
+//   - a quarantined event is queued once per event id, however often it
+//     is delivered.
 //
 // It never panics on input, and recovers a processor's panic into a
 // returned error rather than crashing the runtime.

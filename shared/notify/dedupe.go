@@ -42,8 +42,12 @@ func Decide(prev state.CheckState, known bool, cur Status, now time.Time, window
 	return Record
 }
 
-// Next is the check state to store after a verdict.
-func Next(prev state.CheckState, known bool, cur Status, v Verdict, now time.Time) state.CheckState {
+// Next is the check state to store after a verdict on f. A bad status is
+// an open failure (it is notified, now or within the window) and keeps
+// what a digest says of it: when it turned bad, how often it was notified,
+// and its severity and summary as last notified.
+func Next(prev state.CheckState, known bool, f Finding, v Verdict, now time.Time) state.CheckState {
+	cur := f.Status
 	next := state.CheckState{Status: string(cur), Since: now}
 	if known && prev.Status == string(cur) {
 		next.Since = prev.Since
@@ -51,6 +55,29 @@ func Next(prev state.CheckState, known bool, cur Status, v Verdict, now time.Tim
 	}
 	if v == Send || v == Resolve {
 		next.NotifiedAt = now
+	}
+	if !cur.Bad() {
+		return next
+	}
+	next.Open = true
+	wasOpen := known && prev.Open
+	switch {
+	case wasOpen:
+		next.First, next.Notified = prev.First, prev.Notified
+	case known && Status(prev.Status).Bad():
+		// Notified before states kept open failures: it has been bad since
+		// its status was first seen.
+		next.First, next.Notified = prev.Since, 1
+	default:
+		next.First = now
+	}
+	if v == Send {
+		next.Notified++
+	}
+	if v == Send || !wasOpen {
+		next.Severity, next.Summary = string(f.Severity), f.Summary
+	} else {
+		next.Severity, next.Summary = prev.Severity, prev.Summary
 	}
 	return next
 }

@@ -53,11 +53,11 @@ func TestDecide(t *testing.T) {
 
 func TestNextKeepsSinceAndNotifiedAt(t *testing.T) {
 	prev := state.CheckState{Status: "FAIL", Since: at.Add(-time.Hour), NotifiedAt: at.Add(-time.Hour)}
-	got := notify.Next(prev, true, notify.StatusFail, notify.Suppress, at)
+	got := notify.Next(prev, true, notify.Finding{Status: notify.StatusFail}, notify.Suppress, at)
 	if !got.Since.Equal(prev.Since) || !got.NotifiedAt.Equal(prev.NotifiedAt) {
 		t.Errorf("suppressed repeat changed the record: %+v", got)
 	}
-	got = notify.Next(prev, true, notify.StatusPass, notify.Resolve, at)
+	got = notify.Next(prev, true, notify.Finding{Status: notify.StatusPass}, notify.Resolve, at)
 	if got.Status != "PASS" || !got.Since.Equal(at) || !got.NotifiedAt.Equal(at) {
 		t.Errorf("resolved record %+v", got)
 	}

@@ -46,6 +46,16 @@ type Finding struct {
 	Observed     map[string]string `json:"observed"`           // the fields that decided it
 	Remediation  string            `json:"remediation"`        // one concrete line; empty on PASS
 	Previous     Status            `json:"previous,omitempty"` // set on resolved findings
+	// ProtectedResource is what a finding about a recovery point, copy or
+	// job is really about: the table, database or volume its owners know.
+	ProtectedResource *ProtectedResource `json:"protectedResource,omitempty"`
+}
+
+// ProtectedResource is a resource AWS Backup protects, as people name it.
+type ProtectedResource struct {
+	Type string `json:"type"` // CloudFormation-style, e.g. AWS::DynamoDB::Table
+	Name string `json:"name"` // e.g. orders
+	ARN  string `json:"arn"`
 }
 
 // ActionKind is what the rebalancer did (or would do) to a group.
@@ -121,14 +131,42 @@ type Message struct {
 	Digest *Digest `json:"digest,omitempty"`
 }
 
-// Digest summarizes a sweep run.
+// Digest summarizes a sweep run: what it found, and where things stand.
 type Digest struct {
-	Counts     map[string]map[Status]int `json:"counts"` // check → status → count
+	Counts     map[string]map[Status]int `json:"counts"` // check → status → count, of this run's findings
 	Worst      []Finding                 `json:"worst"`
 	Resolved   []Finding                 `json:"resolved"`
 	Covered    []string                  `json:"covered"`    // what the run checked
 	NotCovered []string                  `json:"notCovered"` // what it could not, and why
 	Complete   bool                      `json:"complete"`
+	// Open lists the failures notified and not seen good since, whoever
+	// found them (this run, an earlier one, or an event), worst and oldest
+	// first, at most MaxDigestOpen of them; OpenCounts counts them all by
+	// status.
+	Open       []OpenFailure  `json:"open"`
+	OpenCounts map[Status]int `json:"openCounts"`
+	// New lists what this run notified as new or changed.
+	New []Finding `json:"new"`
+}
+
+// MaxDigestOpen is how many open failures a digest lists; the rest are
+// in its counts.
+const MaxDigestOpen = 100
+
+// OpenFailure is a failure still open when a digest was written.
+type OpenFailure struct {
+	Check             string             `json:"check"`
+	Status            Status             `json:"status"`
+	Severity          Severity           `json:"severity"`
+	Resource          string             `json:"resource"`
+	ResourceType      string             `json:"resourceType"`
+	Account           string             `json:"account"`
+	Region            string             `json:"region"`
+	Summary           string             `json:"summary"` // as last notified
+	ProtectedResource *ProtectedResource `json:"protectedResource,omitempty"`
+	First             time.Time          `json:"first"` // when it turned bad
+	LastNotified      time.Time          `json:"lastNotified"`
+	Notified          int                `json:"notified"` // messages sent about it
 }
 
 // worst returns the most urgent status and severity among findings and

@@ -48,6 +48,8 @@ type Result struct {
 	Sent       []Rendered
 	Suppressed int       // findings not sent again within the dedupe window
 	Resolved   []Finding // findings that turned good after being notified
+	New        []Finding // problems notified for the first time, or with another status
+	Reminded   []Finding // problems notified again once the dedupe window passed
 }
 
 // Report sends what m has to say that was not already said: its findings
@@ -90,6 +92,7 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 			if rf.Checks == nil {
 				rf.Checks = map[string]state.CheckState{}
 			}
+			describe(&rf, f)
 			after[f.Resource] = rf
 		}
 		prev, known := rf.Checks[f.Check]
@@ -97,6 +100,13 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 		switch v {
 		case Send:
 			sendFindings = true
+			if f.Status.Bad() {
+				if known && prev.Status == string(f.Status) {
+					res.Reminded = append(res.Reminded, f)
+				} else {
+					res.New = append(res.New, f)
+				}
+			}
 		case Suppress:
 			res.Suppressed++
 		case Resolve:
@@ -104,7 +114,7 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 			rf.Previous = Status(prev.Status)
 			resolved = append(resolved, rf)
 		}
-		rf.Checks[f.Check] = Next(prev, known, f.Status, v, now)
+		rf.Checks[f.Check] = Next(prev, known, f, v, now)
 	}
 	var changed []string
 	for _, r := range order {
@@ -152,6 +162,15 @@ func (n *Notifier) Report(ctx context.Context, m Message) (Result, error) {
 	return res, nil
 }
 
+// describe keeps what a digest says of a resource with its states.
+func describe(rf *state.ResourceFindings, f Finding) {
+	rf.ResourceType, rf.Account, rf.Region = f.ResourceType, f.Account, f.Region
+	rf.Protected = state.Protected{}
+	if p := f.ProtectedResource; p != nil {
+		rf.Protected = state.Protected{Type: p.Type, Name: p.Name, ARN: p.ARN}
+	}
+}
+
 // checksChanged reports whether after, before's states with this report's
 // verdicts applied, says anything before did not: a new check, or another
 // status, first sighting or notification time.
@@ -161,7 +180,8 @@ func checksChanged(before, after map[string]state.CheckState) bool {
 	}
 	for check, a := range after {
 		b, ok := before[check]
-		if !ok || a.Status != b.Status || !a.Since.Equal(b.Since) || !a.NotifiedAt.Equal(b.NotifiedAt) {
+		if !ok || a.Status != b.Status || !a.Since.Equal(b.Since) || !a.NotifiedAt.Equal(b.NotifiedAt) ||
+			a.Open != b.Open || !a.First.Equal(b.First) || a.Notified != b.Notified || a.Severity != b.Severity || a.Summary != b.Summary {
 			return true
 		}
 	}

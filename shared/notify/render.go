@@ -94,18 +94,32 @@ func render(m Message, truncated int) (Rendered, error) {
 	}, nil
 }
 
+// digestWorst is a digest's status and severity: the worst of what the run
+// found and of what is still open, so a digest never reads better than
+// where things stand.
 func digestWorst(d Digest) (Status, Severity) {
 	st, sev := StatusPass, SeverityInfo
+	worse := func(s Status, n int) {
+		if n > 0 && statusRank[s] > statusRank[st] {
+			st = s
+		}
+	}
 	for _, byStatus := range d.Counts {
 		for s, n := range byStatus {
-			if n > 0 && statusRank[s] > statusRank[st] {
-				st = s
-			}
+			worse(s, n)
 		}
+	}
+	for s, n := range d.OpenCounts {
+		worse(s, n)
 	}
 	for _, f := range d.Worst {
 		if severityRank[f.Severity] > severityRank[sev] {
 			sev = f.Severity
+		}
+	}
+	for _, o := range d.Open {
+		if severityRank[o.Severity] > severityRank[sev] {
+			sev = o.Severity
 		}
 	}
 	if !d.Complete && statusRank[st] < statusRank[StatusError] {
@@ -128,7 +142,7 @@ func subject(m Message, status Status) string {
 			label = "RESOLVED"
 		}
 		lead, rest := leadFinding(m)
-		fmt.Fprintf(&b, "%s %s %s: %s", label, humanType(lead.ResourceType), shortName(lead.Resource), lead.Summary)
+		fmt.Fprintf(&b, "%s %s: %s", label, subjectOf(lead), lead.Summary)
 		if rest > 0 {
 			fmt.Fprintf(&b, " (+%d more)", rest)
 		}
@@ -218,7 +232,7 @@ func text(m Message, status Status, truncated int) string {
 		if m.Kind == KindResolved {
 			label = "RESOLVED"
 		}
-		fmt.Fprintf(&b, "%s: %s %s (%s, account %s)\n", label, humanType(lead.ResourceType), shortName(lead.Resource),
+		fmt.Fprintf(&b, "%s: %s (%s, account %s)\n", label, subjectOf(lead),
 			firstOf(lead.Region, m.Region), firstOf(lead.Account, m.Account))
 	case KindRemediation:
 		fmt.Fprintf(&b, "Auto Scaling remediation in %s (account %s)\n", m.Region, m.Account)
@@ -244,12 +258,14 @@ func text(m Message, status Status, truncated int) string {
 	if m.Kind == KindResolved {
 		b.WriteString("\nResolved:\n")
 		for _, f := range m.Findings {
-			fmt.Fprintf(&b, "  %-5s %s  %s: %s (was %s)\n", f.Status, f.Check, shortName(f.Resource), f.Summary, f.Previous)
+			fmt.Fprintf(&b, "  %-5s %s  %s: %s (was %s)\n", f.Status, f.Check, subjectOf(f), f.Summary, f.Previous)
+			writeAbout(&b, f)
 		}
 	} else if len(bad) > 0 {
 		b.WriteString("\nNeeds attention:\n")
 		for _, f := range bad {
-			fmt.Fprintf(&b, "  %-5s %s  %s: %s\n", f.Status, f.Check, shortName(f.Resource), f.Summary)
+			fmt.Fprintf(&b, "  %-5s %s  %s: %s\n", f.Status, f.Check, subjectOf(f), f.Summary)
+			writeAbout(&b, f)
 			if f.Remediation != "" {
 				fmt.Fprintf(&b, "        what to do: %s\n", f.Remediation)
 			}
@@ -304,16 +320,17 @@ func writeDigest(b *strings.Builder, d Digest) {
 		n := d.Counts[c]
 		fmt.Fprintf(b, "  %-45s %4d %4d %4d %4d\n", c, n[StatusFail], n[StatusWarn], n[StatusError], n[StatusPass]+n[StatusNotApplicable])
 	}
+	writeOpen(b, d)
 	if len(d.Worst) > 0 {
-		b.WriteString("\nWorst resources:\n")
+		b.WriteString("\nWorst resources this run:\n")
 		for _, f := range d.Worst {
-			fmt.Fprintf(b, "  %-5s %s  %s: %s\n", f.Status, f.Check, shortName(f.Resource), f.Summary)
+			fmt.Fprintf(b, "  %-5s %s  %s: %s\n", f.Status, f.Check, subjectOf(f), f.Summary)
 		}
 	}
 	if len(d.Resolved) > 0 {
 		b.WriteString("\nResolved since the last run:\n")
 		for _, f := range d.Resolved {
-			fmt.Fprintf(b, "  %s  %s\n", f.Check, shortName(f.Resource))
+			fmt.Fprintf(b, "  %s  %s\n", f.Check, subjectOf(f))
 		}
 	}
 }
@@ -394,6 +411,72 @@ func humanType(t string) string {
 		return "resource"
 	}
 	return t
+}
+
+// subjectOf names what a finding is about as its owners know it: the
+// protected resource of a recovery point, copy or job ("DynamoDB table
+// orders"), else the resource itself ("backup vault prod").
+func subjectOf(f Finding) string {
+	if p := f.ProtectedResource; p != nil && p.Name != "" {
+		return humanType(p.Type) + " " + p.Name
+	}
+	return humanType(f.ResourceType) + " " + shortName(f.Resource)
+}
+
+// writeAbout names the recovery point or job a finding was checked on when
+// its subject is the protected resource.
+func writeAbout(b *strings.Builder, f Finding) {
+	if p := f.ProtectedResource; p != nil && p.Name != "" && f.Resource != p.ARN {
+		fmt.Fprintf(b, "        %s: %s\n", humanType(f.ResourceType), f.Resource)
+	}
+}
+
+// writeOpen lists the failures still open: the page people read to know
+// where they stand.
+func writeOpen(b *strings.Builder, d Digest) {
+	total := 0
+	for _, n := range d.OpenCounts {
+		total += n
+	}
+	if total == 0 {
+		fmt.Fprintf(b, "\nOpen failures: none (%d new this run).\n", len(d.New))
+		return
+	}
+	fmt.Fprintf(b, "\nOpen failures: %s (%d new this run)\n", CountStatuses(d.OpenCounts), len(d.New))
+	for _, o := range d.Open {
+		fmt.Fprintf(b, "  %-5s %s  %s: %s (since %s, %s)\n", o.Status, o.Check,
+			subjectOf(Finding{Resource: o.Resource, ResourceType: o.ResourceType, ProtectedResource: o.ProtectedResource}),
+			o.Summary, o.First.UTC().Format("2006-01-02 15:04 UTC"), Times(o.Notified))
+	}
+	if total > len(d.Open) {
+		fmt.Fprintf(b, "  … and %d more (see the JSON document's openCounts)\n", total-len(d.Open))
+	}
+}
+
+// CountStatuses says "2 FAIL, 1 WARN" of bad statuses, worst first; "" when
+// there are none.
+func CountStatuses(n map[Status]int) string {
+	var parts []string
+	for _, st := range []Status{StatusFail, StatusError, StatusWarn} {
+		if n[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Times says how often something was notified: "notified once",
+// "notified 3 times".
+func Times(n int) string {
+	switch n {
+	case 0:
+		return "not notified yet"
+	case 1:
+		return "notified once"
+	case 2:
+		return "notified twice"
+	}
+	return fmt.Sprintf("notified %d times", n)
 }
 
 // shortName is what people call a resource: the last part of its ARN.

@@ -104,7 +104,7 @@ func TestEmailTextSaysWhatIsWrongAndWhatToDo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"FAIL: backup vault prod-vault (us-east-1, account 123456789012)",
-		"FAIL  VAULT_LOCK_PRESENT  prod-vault: Vault Lock missing",
+		"FAIL  VAULT_LOCK_PRESENT  backup vault prod-vault: Vault Lock missing",
 		"what to do: aws backup put-backup-vault-lock-configuration",
 		"Passing: 1 other checks.",
 	} {

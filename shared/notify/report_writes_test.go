@@ -54,6 +54,17 @@ func trafficSince(sim *awssim.Sim, since int) stateTraffic {
 			if r, ok := c.Input.(*dynamodb.PutItemInput).Item["resource"].(*ddbtypes.AttributeValueMemberS); ok {
 				tr.Written = append(tr.Written, r.Value)
 			}
+		case "TransactWriteItems":
+			// A resource whose open failures changed: its states and its
+			// entry in the open-failures index, together.
+			for _, ti := range c.Input.(*dynamodb.TransactWriteItemsInput).TransactItems {
+				if ti.Put == nil {
+					continue
+				}
+				if r, ok := ti.Put.Item["resource"].(*ddbtypes.AttributeValueMemberS); ok {
+					tr.Written = append(tr.Written, r.Value)
+				}
+			}
 		}
 	}
 	sort.Strings(tr.Written)

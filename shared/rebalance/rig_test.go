@@ -63,7 +63,7 @@ func newRig(t testing.TB, policy func(*config.Policy)) *rig {
 	r.p = rebalance.New(deps)
 	r.boundary = deps.Boundary(r.p, rebalance.Kinds...)
 	r.boundary.Account = sim.AccountID()
-	r.store = state.New(dynamodb.NewFromConfig(sim.Config(region)), env.Config.TableName, sim.Now)
+	r.store = state.New(dynamodb.NewFromConfig(sim.Config(region)), env.Config.TableName, sim.Now, state.WithSleep(sim.Sleep))
 	patterns, err := events.Patterns()
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ type ExpectedCopy struct {
 	DestinationVaultARN      string
 	ResourceARN              string
 	BackupJobID              string
+	BackedUpAt               time.Time // when the backup job completed: the deadline counts from it
 	Deadline                 time.Time
 	RecordedAt               time.Time
 	Status                   CopyStatus
@@ -54,6 +55,9 @@ func (s *Store) ExpectCopy(ctx context.Context, c ExpectedCopy) (ExpectedCopy, e
 	it["resource"] = str(c.ResourceARN)
 	it["backupJob"] = str(c.BackupJobID)
 	it["deadline"] = timestamp(c.Deadline)
+	if !c.BackedUpAt.IsZero() {
+		it["backedUpAt"] = timestamp(c.BackedUpAt)
+	}
 	it["recordedAt"] = timestamp(s.now())
 	it["status"] = str(string(CopyOpen))
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
@@ -106,17 +110,32 @@ func (s *Store) CloseCopy(ctx context.Context, sourceRP, destVault string, statu
 
 // OverdueCopies lists the copies still open after their deadline.
 func (s *Store) OverdueCopies(ctx context.Context) ([]ExpectedCopy, error) {
+	return s.queryCopies(ctx, "#status = :open AND deadline < :now", ":open")
+}
+
+// OutstandingCopies lists the copies still missing after their deadline:
+// open ones past it, and those already marked overdue, until a copy job
+// closes them.
+func (s *Store) OutstandingCopies(ctx context.Context) ([]ExpectedCopy, error) {
+	return s.queryCopies(ctx, "(#status = :open AND deadline < :now) OR #status = :overdue", ":open", ":overdue")
+}
+
+// queryCopies lists the expected copies the filter keeps; statuses names
+// the status placeholders it uses (:open, :overdue), with :now the time.
+func (s *Store) queryCopies(ctx context.Context, filter string, statuses ...string) ([]ExpectedCopy, error) {
 	now := s.now()
+	values := map[string]types.AttributeValue{":pk": str(copyPK), ":now": timestamp(now)}
+	for _, st := range statuses {
+		values[st] = str(map[string]string{":open": string(CopyOpen), ":overdue": string(CopyOverdue)}[st])
+	}
 	var out []ExpectedCopy
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                aws.String(s.table),
-		KeyConditionExpression:   aws.String("pk = :pk"),
-		FilterExpression:         aws.String("#status = :open AND deadline < :now"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(copyPK), ":open": str(string(CopyOpen)), ":now": timestamp(now),
-		},
-		ConsistentRead: aws.Bool(true),
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		FilterExpression:          aws.String(filter),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: values,
+		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -124,7 +143,9 @@ func (s *Store) OverdueCopies(ctx context.Context) ([]ExpectedCopy, error) {
 			return nil, fmt.Errorf("query expected copies: %w", err)
 		}
 		for _, it := range page.Items {
-			out = append(out, decodeCopy(it))
+			if !item(it).expired(now) {
+				out = append(out, decodeCopy(it))
+			}
 		}
 	}
 	return out, nil
@@ -165,6 +186,7 @@ func decodeCopy(m map[string]types.AttributeValue) ExpectedCopy {
 		DestinationVaultARN:      it.str("destinationVault"),
 		ResourceARN:              it.str("resource"),
 		BackupJobID:              it.str("backupJob"),
+		BackedUpAt:               it.time("backedUpAt"),
 		Deadline:                 it.time("deadline"),
 		RecordedAt:               it.time("recordedAt"),
 		Status:                   CopyStatus(it.str("status")),

@@ -6,7 +6,9 @@
 //
 //	pk                               sk                 what
 //	event#<function>#<event id>      claim              idempotency claim of one event
-//	finding#<check>#<resource>       status             last notified status (dedupe, "resolved")
+//	event#<function>#<event id>      quarantine         the event was queued as malformed or foreign
+//	finding#<resource>               status             check states of a resource (dedupe, "resolved", open failures)
+//	open#<0-7>                       <resource>         its open failures: the index digests read
 //	copy                             <recovery point>   expected cross-region copy and its deadline
 //	evac#<group>                     <az>               rebalancer ledger: original config of an evacuation,
 //	                                                    or the ARC zonal shift it started (zonalshift.go)
@@ -17,7 +19,47 @@
 //	outbox#<event id>                <time>             a message not yet sent, for the event's retry
 //
 // Every write that guards against doing something twice is a conditional
-// write; the table is the only place two invocations meet.
+// write; the table is the only place two invocations meet. A resource's
+// states and its entry in the open-failures index change in one
+// TransactWriteItems, so the index never says more or less than the states.
+//
+// # Delivery guarantee
+//
+// EventBridge delivers an event at least once, Lambda retries a failed
+// asynchronous invocation twice (with the same request id), and any
+// attempt may die. The claims make that exactly-once processing, and a
+// handled event never reaches the dead-letter queue:
+//
+//   - a claim names its holder (the request id) and holds until the
+//     invocation's deadline; Lambda's retry of the holder takes it over at
+//     once (the attempt it retries has ended), and anyone may take it once
+//     the deadline has passed (the holder cannot be running any more);
+//   - a function with one execution at a time (the rebalancer) takes over
+//     any claim in progress (TakeOver): its holder has ended;
+//   - another delivery finding the event held waits, polling with jittered
+//     pauses for at most half its own time, until it is done (a no-op),
+//     released (a failed holder gives it back at once) or lapsed (taken
+//     over); only a hold that outlasts that wait is returned as a retryable
+//     error, and as a hold never outlasts its holder's deadline, Lambda's
+//     retries (1 and 3 minutes later, each waiting again) always find it
+//     done or lapsed;
+//   - the done-mark has its own retry budget (doneAttempts tries, each with
+//     the SDK's retries); if even that fails, the work is done and the
+//     invocation succeeds: the hold lapses at the deadline, and the
+//     duplicates and retries waiting for it take the event over, do the
+//     work again — which the processors make a no-op (ledger, dedupe,
+//     outbox; a sweep sends its digest again) — and mark it. So it takes
+//     every delivery's done-mark failing, each through its whole budget,
+//     for a delivery to exhaust its retries behind the others' holds;
+//     internal/reliability loses the first delivery's mark of every event
+//     and sees no dead letter;
+//   - quarantining is claimed too (sk "quarantine"), so a malformed or
+//     foreign event is queued once per event id, however often it is
+//     delivered; one with no readable id is queued at each delivery.
+//
+// What reaches the dead-letter queue is then only what could not be
+// handled: quarantined events, and events whose processing kept failing
+// through every retry.
 //
 // It does not decide anything: callers say what to record, and state says
 // what was there before.

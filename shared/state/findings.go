@@ -2,9 +2,10 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,6 +20,14 @@ type CheckState struct {
 	Status     string
 	Since      time.Time // when Status was first seen
 	NotifiedAt time.Time // zero if this status was never notified
+	// Open marks a problem that was notified and has not been seen good
+	// since: the resource's open failures are what digests list until they
+	// resolve. The fields below describe it; they are kept only while open.
+	Open     bool
+	First    time.Time // when it turned bad (kept across bad statuses)
+	Notified int       // messages sent about it
+	Severity string
+	Summary  string // as last notified
 }
 
 // ResourceFindings holds the check states of one resource: one item per
@@ -27,7 +36,18 @@ type CheckState struct {
 type ResourceFindings struct {
 	Resource string
 	Checks   map[string]CheckState
-	version  int64
+	// What a digest says of the resource, kept with its open failures.
+	ResourceType string
+	Account      string
+	Region       string
+	Protected    Protected
+	version      int64
+	loadedOpen   map[string]CheckState // the open checks as loaded
+}
+
+// Protected is the resource a recovery point, copy or job protects.
+type Protected struct {
+	Type, Name, ARN string
 }
 
 // How long finding states are remembered after their last save: a
@@ -117,22 +137,10 @@ func (s *Store) loadFindingsChunk(ctx context.Context, resources []string, out m
 				len(resources), resources[0], left, attempt)
 		}
 		pending = map[string]types.KeysAndAttributes{s.table: res.UnprocessedKeys[s.table]}
-		if err := sleep(ctx, pause); err != nil {
+		if err := s.sleep(ctx, pause); err != nil {
 			return fmt.Errorf("load findings of %d resources (%s, …): %w", len(resources), resources[0], err)
 		}
 		pause = min(2*pause, batchGetMaxPause)
-	}
-}
-
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
 	}
 }
 
@@ -146,6 +154,7 @@ func (s *Store) decodeFindings(resource string, raw map[string]types.AttributeVa
 	if len(it) == 0 || it.expired(s.now()) {
 		return rf
 	}
+	rf.ResourceType, rf.Account, rf.Region, rf.Protected = describedResource(it)
 	if m, ok := it["checks"].(*types.AttributeValueMemberM); ok {
 		for check, v := range m.Value {
 			cm, ok := v.(*types.AttributeValueMemberM)
@@ -153,26 +162,78 @@ func (s *Store) decodeFindings(resource string, raw map[string]types.AttributeVa
 				continue
 			}
 			c := item(cm.Value)
-			rf.Checks[check] = CheckState{Status: c.str("status"), Since: c.time("since"), NotifiedAt: c.time("notifiedAt")}
+			rf.Checks[check] = CheckState{
+				Status: c.str("status"), Since: c.time("since"), NotifiedAt: c.time("notifiedAt"),
+				Open: c.bool("open"), First: c.time("first"), Notified: int(c.num("notified")),
+				Severity: c.str("severity"), Summary: c.str("summary"),
+			}
 		}
 	}
+	rf.loadedOpen = openChecks(rf.Checks)
 	return rf
 }
 
 // SaveFindings writes rf back, only if nobody else wrote it since it was
-// loaded; otherwise it returns ErrConflict.
+// loaded; otherwise it returns ErrConflict. When its open failures changed,
+// the resource's entry in the open-failures index is written in the same
+// transaction, so the index never disagrees with the states (see
+// OpenFailures).
 func (s *Store) SaveFindings(ctx context.Context, rf ResourceFindings) error {
-	checks := make(map[string]types.AttributeValue, len(rf.Checks))
-	names := make([]string, 0, len(rf.Checks))
-	for n := range rf.Checks {
-		names = append(names, n)
+	it := s.findingsItem(rf)
+	var cond *string
+	var values map[string]types.AttributeValue
+	if rf.version == 0 {
+		cond = aws.String("attribute_not_exists(pk)")
+	} else {
+		cond = aws.String("version = :v")
+		values = map[string]types.AttributeValue{":v": num(rf.version)}
 	}
-	sort.Strings(names)
-	for _, n := range names {
+	open := openChecks(rf.Checks)
+	if sameOpen(rf.loadedOpen, open) {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(s.table), Item: it, ConditionExpression: cond, ExpressionAttributeValues: values,
+		})
+		if _, ok := isConditionFailed(err); ok {
+			return fmt.Errorf("save findings of %s: %w", rf.Resource, ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("save findings of %s: %w", rf.Resource, err)
+		}
+		return nil
+	}
+	index := types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: openKey(rf.Resource)}}
+	if len(open) > 0 {
+		index = types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: s.openItem(rf, open)}}
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.table), Item: it, ConditionExpression: cond, ExpressionAttributeValues: values}},
+		index,
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 &&
+		aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		return fmt.Errorf("save findings of %s: %w", rf.Resource, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("save findings of %s and its open failures: %w", rf.Resource, err)
+	}
+	return nil
+}
+
+func (s *Store) findingsItem(rf ResourceFindings) item {
+	checks := make(map[string]types.AttributeValue, len(rf.Checks))
+	for _, n := range slices.Sorted(maps.Keys(rf.Checks)) {
 		c := rf.Checks[n]
 		m := item{"status": str(c.Status), "since": timestamp(c.Since)}
 		if !c.NotifiedAt.IsZero() {
 			m["notifiedAt"] = timestamp(c.NotifiedAt)
+		}
+		if c.Open {
+			m["open"] = boolean(true)
+			m["first"] = timestamp(c.First)
+			m["notified"] = num(int64(c.Notified))
+			m["severity"] = str(c.Severity)
+			m["summary"] = str(c.Summary)
 		}
 		checks[n] = &types.AttributeValueMemberM{Value: m}
 	}
@@ -181,19 +242,24 @@ func (s *Store) SaveFindings(ctx context.Context, rf ResourceFindings) error {
 	it["checks"] = &types.AttributeValueMemberM{Value: checks}
 	it["version"] = num(rf.version + 1)
 	it[attrExpiresAt] = ttl(s.now().Add(findingMemory))
-	in := &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: it}
-	if rf.version == 0 {
-		in.ConditionExpression = aws.String("attribute_not_exists(pk)")
-	} else {
-		in.ConditionExpression = aws.String("version = :v")
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(rf.version)}
+	describeResource(it, rf)
+	return it
+}
+
+// describeResource keeps on an item what a digest says of its resource.
+func describeResource(it item, rf ResourceFindings) {
+	for k, v := range map[string]string{
+		"resourceType": rf.ResourceType, "account": rf.Account, "region": rf.Region,
+		"protectedType": rf.Protected.Type, "protectedName": rf.Protected.Name, "protectedArn": rf.Protected.ARN,
+	} {
+		if v != "" {
+			it[k] = str(v)
+		}
 	}
-	_, err := s.db.PutItem(ctx, in)
-	if _, ok := isConditionFailed(err); ok {
-		return fmt.Errorf("save findings of %s: %w", rf.Resource, ErrConflict)
-	}
-	if err != nil {
-		return fmt.Errorf("save findings of %s: %w", rf.Resource, err)
-	}
-	return nil
+}
+
+// describedResource reads what describeResource kept.
+func describedResource(it item) (resourceType, account, region string, p Protected) {
+	return it.str("resourceType"), it.str("account"), it.str("region"),
+		Protected{Type: it.str("protectedType"), Name: it.str("protectedName"), ARN: it.str("protectedArn")}
 }

@@ -115,7 +115,7 @@ func TestLoadFindingsBatchForgetsExpiredStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := state.New(dynamodb.NewFromConfig(sim.Config("us-east-1")), env.Config.TableName, sim.Now)
+	s := state.New(dynamodb.NewFromConfig(sim.Config("us-east-1")), env.Config.TableName, sim.Now, state.WithSleep(sim.Sleep))
 	sim.SetDynamoDBTTLDelay(72 * time.Hour) // AWS deletes expired items late
 	seedFindings(t, s, sim, 2)
 	sim.AdvanceTo(sim.Now().Add(181 * 24 * time.Hour))

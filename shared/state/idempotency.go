@@ -15,10 +15,23 @@ import (
 var (
 	// ErrAlreadyDone: the event was handled to the end before; do nothing.
 	ErrAlreadyDone = errors.New("event already processed")
-	// ErrInProgress: another invocation holds the event right now; the
-	// caller returns a retryable error so Lambda delivers it again later.
+	// ErrInProgress: another delivery holds the event right now. Every
+	// *HeldError is one.
 	ErrInProgress = errors.New("event is being processed by another invocation")
 )
+
+// HeldError says who holds an event and until when.
+type HeldError struct {
+	Holder     string    // the holding delivery's request id ("" if it had none)
+	LeaseUntil time.Time // when the hold lapses if it is never marked done or released
+}
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("%v (held by %q until %s)", ErrInProgress, e.Holder, e.LeaseUntil.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrInProgress) hold.
+func (e *HeldError) Is(target error) bool { return target == ErrInProgress }
 
 // How long an event id is remembered: longer than EventBridge retries an
 // event (24 hours) and than Lambda's maximum event age (6 hours).
@@ -40,37 +53,92 @@ type Claim struct {
 	Retry bool
 }
 
-// ClaimEvent takes the event for this invocation. A claim left by an
-// invocation that crashed can be taken over once its lease has passed, so
-// a redelivery after a crash finishes the work instead of skipping it.
-func (s *Store) ClaimEvent(ctx context.Context, function, eventID string, lease time.Duration) (*Claim, error) {
+// Claims of one event by one function: processing it, or quarantining it
+// (kept apart, so a foreign or malformed event reusing a real event's id
+// can never mark that one handled).
+const (
+	skClaim      = "claim"
+	skQuarantine = "quarantine"
+)
+
+func eventPK(function, eventID string) string { return "event#" + function + "#" + eventID }
+
+// ClaimEvent takes the event for the delivery holder (Lambda's request id,
+// which Lambda keeps across the retries of one asynchronous invocation).
+// It succeeds when nobody holds the event, when its holder released it,
+// when the holder's lease has passed (it crashed), and when the holder is
+// this same delivery: Lambda retries an invocation only once its attempt
+// has ended, so a claim of our own request id is one a dead attempt left.
+// Otherwise it returns ErrAlreadyDone or a *HeldError.
+func (s *Store) ClaimEvent(ctx context.Context, function, eventID, holder string, lease time.Duration) (*Claim, error) {
+	return s.claimFresh(ctx, skClaim, function, eventID, holder, lease)
+}
+
+// ClaimQuarantine claims the quarantining of an event that was never
+// processed (malformed, foreign), as ClaimEvent claims processing: once it
+// is marked done, a redelivery of the event is not quarantined again.
+func (s *Store) ClaimQuarantine(ctx context.Context, function, eventID, holder string, lease time.Duration) (*Claim, error) {
+	return s.claimFresh(ctx, skQuarantine, function, eventID, holder, lease)
+}
+
+func (s *Store) claimFresh(ctx context.Context, sk, function, eventID, holder string, lease time.Duration) (*Claim, error) {
+	cond := "attribute_not_exists(pk) OR #status = :released OR (#status = :inProgress AND leaseUntil < :now)"
+	values := map[string]types.AttributeValue{
+		":inProgress": str(claimInProgress), ":released": str(claimReleased), ":now": timestamp(s.now()),
+	}
+	if holder != "" {
+		cond += " OR (#status = :inProgress AND holder = :holder)"
+		values[":holder"] = str(holder)
+	}
+	return s.claim(ctx, sk, function, eventID, holder, lease, cond, values)
+}
+
+// TakeOver takes an event from a holder known to have ended: a function
+// with one concurrent execution (reserved concurrency 1) finds a claim in
+// progress only where an earlier invocation died or could not mark it, as
+// no other can be running. It fails with ErrAlreadyDone or a *HeldError
+// if the claim changed since it was seen held by staleHolder.
+func (s *Store) TakeOver(ctx context.Context, function, eventID, holder, staleHolder string, lease time.Duration) (*Claim, error) {
+	cond := "#status = :inProgress AND holder = :stale"
+	values := map[string]types.AttributeValue{":inProgress": str(claimInProgress), ":stale": str(staleHolder)}
+	if staleHolder == "" {
+		cond = "#status = :inProgress AND attribute_not_exists(holder)"
+		delete(values, ":stale")
+	}
+	return s.claim(ctx, skClaim, function, eventID, holder, lease, cond, values)
+}
+
+func (s *Store) claim(ctx context.Context, sk, function, eventID, holder string, lease time.Duration, cond string, values map[string]types.AttributeValue) (*Claim, error) {
 	now := s.now()
-	c := &Claim{s: s, pk: "event#" + function + "#" + eventID, sk: "claim"}
+	c := &Claim{s: s, pk: eventPK(function, eventID), sk: sk}
 	it := key(c.pk, c.sk)
 	it["status"] = str(claimInProgress)
 	it["leaseUntil"] = timestamp(now.Add(lease))
 	it["claimedAt"] = timestamp(now)
+	if holder != "" {
+		it["holder"] = str(holder)
+	}
 	it[attrExpiresAt] = ttl(now.Add(eventMemory))
 	out, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.table),
-		Item:                it,
-		ConditionExpression: aws.String("attribute_not_exists(pk) OR #status = :released OR (#status = :inProgress AND leaseUntil < :now)"),
-		ExpressionAttributeNames: map[string]string{
-			"#status": "status",
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":inProgress": str(claimInProgress),
-			":released":   str(claimReleased),
-			":now":        timestamp(now),
-		},
+		TableName:                           aws.String(s.table),
+		Item:                                it,
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            map[string]string{"#status": "status"},
+		ExpressionAttributeValues:           values,
 		ReturnValues:                        types.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if ccf, ok := isConditionFailed(err); ok {
-		if item(ccf.Item).str("status") == claimDone {
+		old := item(ccf.Item)
+		switch old.str("status") {
+		case claimDone:
 			return nil, ErrAlreadyDone
+		case "":
+			// Gone meanwhile (a TakeOver of a claim that was deleted):
+			// nothing holds it; the caller may try ClaimEvent again.
+			return nil, &HeldError{}
 		}
-		return nil, ErrInProgress
+		return nil, &HeldError{Holder: old.str("holder"), LeaseUntil: old.time("leaseUntil")}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim event %s: %w", eventID, err)
@@ -79,22 +147,42 @@ func (s *Store) ClaimEvent(ctx context.Context, function, eventID string, lease 
 	return c, nil
 }
 
-// Done marks the event handled: redeliveries become no-ops.
+// The done-mark's own retry budget, on top of the SDK's attempts for each
+// try: a handled event whose mark is lost stays held until its lease ends,
+// which makes its duplicates wait, so the mark is worth a few more tries.
+const (
+	doneAttempts = 4
+	donePause    = 200 * time.Millisecond // doubled after each failed try, jittered
+)
+
+// Done marks the event handled: redeliveries become no-ops. It tries up to
+// doneAttempts times, pausing between tries, within ctx.
 func (c *Claim) Done(ctx context.Context) error {
-	_, err := c.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(c.s.table),
-		Key:                      key(c.pk, c.sk),
-		UpdateExpression:         aws.String("SET #status = :done, doneAt = :now"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":done": str(claimDone),
-			":now":  timestamp(c.s.now()),
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("mark event done: %w", err)
+	var err error
+	pause := donePause
+	for attempt := 1; ; attempt++ {
+		_, err = c.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                aws.String(c.s.table),
+			Key:                      key(c.pk, c.sk),
+			UpdateExpression:         aws.String("SET #status = :done, doneAt = :now"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":done": str(claimDone),
+				":now":  timestamp(c.s.now()),
+			},
+		})
+		if err == nil {
+			return nil
+		}
+		if attempt == doneAttempts || ctx.Err() != nil {
+			break
+		}
+		if serr := c.s.sleep(ctx, Jitter(pause, c.pk, attempt)); serr != nil {
+			break
+		}
+		pause *= 2
 	}
-	return nil
+	return fmt.Errorf("mark event done: %w", err)
 }
 
 // Release gives the event back after a failure, so that Lambda's retry can

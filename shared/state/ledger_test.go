@@ -27,7 +27,7 @@ func newStore(t *testing.T) (*state.Store, *awssim.Sim, *dynamodb.Client) {
 		t.Fatal(err)
 	}
 	db := dynamodb.NewFromConfig(sim.Config("us-east-1"))
-	return state.New(db, env.Config.TableName, sim.Now), sim, db
+	return state.New(db, env.Config.TableName, sim.Now, state.WithSleep(sim.Sleep)), sim, db
 }
 
 func evacuation(group, az, event string) state.Evacuation {

@@ -21,27 +21,27 @@ func newTestStore(t *testing.T) (*state.Store, *awssim.Sim) {
 	if _, err := simenv.New(context.Background(), sim, "us-east-1", config.DefaultPolicy()); err != nil {
 		t.Fatal(err)
 	}
-	return state.New(dynamodb.NewFromConfig(sim.Config("us-east-1")), simenv.TableName, sim.Now), sim
+	return state.New(dynamodb.NewFromConfig(sim.Config("us-east-1")), simenv.TableName, sim.Now, state.WithSleep(sim.Sleep)), sim
 }
 
 func TestClaimEvent(t *testing.T) {
 	ctx := context.Background()
 	s, sim := newTestStore(t)
-	c, err := s.ClaimEvent(ctx, "f", "e1", time.Minute)
+	c, err := s.ClaimEvent(ctx, "f", "e1", "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ClaimEvent(ctx, "f", "e1", time.Minute); !errors.Is(err, state.ErrInProgress) {
+	if _, err := s.ClaimEvent(ctx, "f", "e1", "", time.Minute); !errors.Is(err, state.ErrInProgress) {
 		t.Errorf("second claim while held: %v, want ErrInProgress", err)
 	}
-	if _, err := s.ClaimEvent(ctx, "other-function", "e1", time.Minute); err != nil {
+	if _, err := s.ClaimEvent(ctx, "other-function", "e1", "", time.Minute); err != nil {
 		t.Errorf("another function's claim on the same event: %v", err)
 	}
 	if err := c.Done(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sim.Advance(2 * time.Minute)
-	if _, err := s.ClaimEvent(ctx, "f", "e1", time.Minute); !errors.Is(err, state.ErrAlreadyDone) {
+	if _, err := s.ClaimEvent(ctx, "f", "e1", "", time.Minute); !errors.Is(err, state.ErrAlreadyDone) {
 		t.Errorf("claim after done: %v, want ErrAlreadyDone even past the lease", err)
 	}
 }
@@ -49,24 +49,24 @@ func TestClaimEvent(t *testing.T) {
 func TestClaimReleaseAndLeaseTakeover(t *testing.T) {
 	ctx := context.Background()
 	s, sim := newTestStore(t)
-	c, err := s.ClaimEvent(ctx, "f", "e2", time.Minute)
+	c, err := s.ClaimEvent(ctx, "f", "e2", "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	crashed, err := s.ClaimEvent(ctx, "f", "e2", time.Minute)
+	crashed, err := s.ClaimEvent(ctx, "f", "e2", "", time.Minute)
 	if err != nil {
 		t.Fatalf("claim after release: %v", err)
 	}
 	_ = crashed // the invocation "crashes": neither Done nor Release
 	sim.Advance(30 * time.Second)
-	if _, err := s.ClaimEvent(ctx, "f", "e2", time.Minute); !errors.Is(err, state.ErrInProgress) {
+	if _, err := s.ClaimEvent(ctx, "f", "e2", "", time.Minute); !errors.Is(err, state.ErrInProgress) {
 		t.Errorf("within the lease: %v, want ErrInProgress", err)
 	}
 	sim.Advance(time.Minute)
-	if _, err := s.ClaimEvent(ctx, "f", "e2", time.Minute); err != nil {
+	if _, err := s.ClaimEvent(ctx, "f", "e2", "", time.Minute); err != nil {
 		t.Errorf("after the lease a redelivery must take over: %v", err)
 	}
 }
@@ -81,7 +81,7 @@ func TestConcurrentClaimsOneWins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.ClaimEvent(ctx, "f", "race", time.Minute); err == nil {
+			if _, err := s.ClaimEvent(ctx, "f", "race", "", time.Minute); err == nil {
 				mu.Lock()
 				won++
 				mu.Unlock()
@@ -186,19 +186,19 @@ func TestCopyClosedBeforeItWasExpected(t *testing.T) {
 func TestClaimKnowsARetry(t *testing.T) {
 	ctx := context.Background()
 	s, sim := newTestStore(t)
-	first, err := s.ClaimEvent(ctx, "f", "e3", time.Minute)
+	first, err := s.ClaimEvent(ctx, "f", "e3", "", time.Minute)
 	if err != nil || first.Retry {
 		t.Fatalf("first delivery: retry %v err %v", first != nil && first.Retry, err)
 	}
 	if err := first.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	second, err := s.ClaimEvent(ctx, "f", "e3", time.Minute)
+	second, err := s.ClaimEvent(ctx, "f", "e3", "", time.Minute)
 	if err != nil || !second.Retry {
 		t.Fatalf("delivery after a release: retry %v err %v, want a retry", second != nil && second.Retry, err)
 	}
 	sim.Advance(2 * time.Minute) // crashed: neither done nor released
-	third, err := s.ClaimEvent(ctx, "f", "e3", time.Minute)
+	third, err := s.ClaimEvent(ctx, "f", "e3", "", time.Minute)
 	if err != nil || !third.Retry {
 		t.Errorf("delivery after a lapsed lease: retry %v err %v, want a retry", third != nil && third.Retry, err)
 	}

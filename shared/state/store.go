@@ -1,7 +1,9 @@
 package state
 
 import (
+	"context"
 	"errors"
+	"hash/fnv"
 	"strconv"
 	"sync"
 	"time"
@@ -24,6 +26,7 @@ type Store struct {
 	db    DynamoDBAPI
 	table string
 	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
 
 	mu       sync.Mutex
 	stashSeq int // orders messages stashed within one clock instant
@@ -31,8 +34,49 @@ type Store struct {
 
 // New returns a Store on table. now is the clock (time.Now in Lambda, the
 // sim clock in tests).
-func New(db DynamoDBAPI, table string, now func() time.Time) *Store {
-	return &Store{db: db, table: table, now: now}
+func New(db DynamoDBAPI, table string, now func() time.Time, opts ...Option) *Store {
+	s := &Store{db: db, table: table, now: now, sleep: Sleep}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Option changes how a Store waits.
+type Option func(*Store)
+
+// WithSleep makes the Store pause between its own retries with sleep
+// instead of a timer (the simulated account's clock in tests and game
+// days).
+func WithSleep(sleep func(context.Context, time.Duration) error) Option {
+	return func(s *Store) { s.sleep = sleep }
+}
+
+// Sleep waits d, or until ctx is done: the pause of a Store in Lambda.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Jitter spreads a pause of d over [d/2, d), decorrelating the retries of
+// callers that failed together. It is a pure function of key and attempt,
+// so a run replays exactly, while two keys (two events, two deliveries)
+// pause differently.
+func Jitter(d time.Duration, key string, attempt int) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	h.Write([]byte{byte(attempt), byte(attempt >> 8)})
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + time.Duration(h.Sum64()%uint64(half))
 }
 
 // ErrConflict means another invocation changed the same record between our

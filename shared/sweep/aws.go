@@ -18,6 +18,8 @@ type BackupAPI interface {
 	ListBackupPlans(ctx context.Context, in *backup.ListBackupPlansInput, optFns ...func(*backup.Options)) (*backup.ListBackupPlansOutput, error)
 	GetBackupPlan(ctx context.Context, in *backup.GetBackupPlanInput, optFns ...func(*backup.Options)) (*backup.GetBackupPlanOutput, error)
 	ListProtectedResources(ctx context.Context, in *backup.ListProtectedResourcesInput, optFns ...func(*backup.Options)) (*backup.ListProtectedResourcesOutput, error)
+	// ListCopyJobs tells whether a copy reported missing landed after all.
+	ListCopyJobs(ctx context.Context, in *backup.ListCopyJobsInput, optFns ...func(*backup.Options)) (*backup.ListCopyJobsOutput, error)
 }
 
 // DynamoDBAPI is the part of the DynamoDB client the PITR checks read.

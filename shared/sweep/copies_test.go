@@ -21,7 +21,13 @@ import (
 // backup's recovery point.
 func copyAccount(t *testing.T, fault awssim.CopyJobFault) (*harness, string) {
 	t.Helper()
-	h := newHarness(t, config.DefaultPolicy(), nil)
+	return copyAccountWith(t, config.DefaultPolicy(), fault)
+}
+
+// copyAccountWith is copyAccount under policy p.
+func copyAccountWith(t *testing.T, p config.Policy, fault awssim.CopyJobFault) (*harness, string) {
+	t.Helper()
+	h := newHarness(t, p, nil)
 	h.vault(home, "prod", &lockSpec{min: 7, max: 365, compliance: true})
 	drVault := h.vault(dr, "dr", &lockSpec{min: 7, max: 365, compliance: true})
 	orders := h.table(home, "orders")
@@ -75,7 +81,7 @@ func TestCopyThatNeverStartsFailsOnceAfterItsDeadline(t *testing.T) {
 		t.Fatalf("the overdue copy was reported %d times, want once: %+v", len(fs), fs)
 	}
 	f := fs[0]
-	if f.Status != notify.StatusFail || f.Severity != notify.SeverityHigh || !strings.Contains(f.Summary, "copy to us-west-2 never completed") {
+	if f.Status != notify.StatusFail || f.Severity != notify.SeverityHigh || !strings.Contains(f.Summary, "copy to us-west-2 not completed 24h after the backup") {
 		t.Errorf("overdue copy reported as %s %s: %s", f.Status, f.Severity, f.Summary)
 	}
 	if !strings.Contains(f.Remediation, "aws backup start-copy-job --recovery-point-arn "+rp) {
@@ -88,9 +94,18 @@ func TestCopyThatNeverStartsFailsOnceAfterItsDeadline(t *testing.T) {
 	if w := ds[1].Doc.Digest.Worst; len(w) == 0 || w[0].Check != compliance.CheckCrossRegionCopyCompleted {
 		t.Errorf("the overdue copy is not the worst news of its digest: %+v", w)
 	}
-	for _, d := range ds[2:] {
-		if n := d.Doc.Digest.Counts[compliance.CheckCrossRegionCopyCompleted]; len(n) != 0 {
-			t.Errorf("a later run counted it again: %v", n)
+	// Later runs say nothing new, but the copy is still missing: every
+	// digest counts it open, and none reads all clear.
+	for i, d := range ds[1:] {
+		dg := d.Doc.Digest
+		if dg.OpenCounts[notify.StatusFail] != 1 || len(dg.Open) == 0 || dg.Open[0].Check != compliance.CheckCrossRegionCopyCompleted || dg.Open[0].Resource != rp {
+			t.Errorf("digest %d after the deadline: open %v %+v, want the missing copy open first", i+2, dg.OpenCounts, dg.Open)
+		}
+		if i > 0 && len(dg.New) != 0 {
+			t.Errorf("digest %d calls the missing copy new again: %+v", i+2, dg.New)
+		}
+		if strings.Contains(d.Subject, "all clear") {
+			t.Errorf("digest %d reads all clear while the copy is missing: %q", i+2, d.Subject)
 		}
 	}
 	if got := h.recorded(rp)[compliance.CheckCrossRegionCopyCompleted]; got != notify.StatusFail {

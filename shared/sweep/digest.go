@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/state"
 )
 
 // What a digest lists at most: the rest is in the counts.
@@ -32,10 +33,13 @@ func worse(a, b notify.Finding) int {
 	)
 }
 
-// buildDigest summarizes a run: counts per check and status, the worst
-// resources (each once, by its worst finding), what was resolved, and
-// what was and was not covered.
-func buildDigest(findings, resolved []notify.Finding, led *ledger) notify.Digest {
+// buildDigest summarizes a run and where things stand: counts per check
+// and status of what it found, the worst resources (each once, by its
+// worst finding), what it notified as new and what was resolved, what was
+// and was not covered, and every failure still open — those the state
+// table holds (found by this run, an earlier one or an event) and any this
+// run found but could not record, which are open all the same.
+func buildDigest(findings []notify.Finding, rep reported, open []state.OpenFailure, led *ledger) notify.Digest {
 	d := notify.Digest{
 		Counts:     map[string]map[notify.Status]int{},
 		Worst:      []notify.Finding{},
@@ -43,7 +47,12 @@ func buildDigest(findings, resolved []notify.Finding, led *ledger) notify.Digest
 		Covered:    led.coveredLines(),
 		NotCovered: led.gapLines(),
 		Complete:   led.complete(),
+		New:        append([]notify.Finding{}, rep.news...),
 	}
+	d.Open, d.OpenCounts = notify.OpenFailures(withUnrecorded(open, findings))
+	slices.SortFunc(d.New, worse)
+	d.New = d.New[:min(len(d.New), notify.MaxDigestOpen)]
+	resolved := rep.resolved
 	worst := map[string]notify.Finding{}
 	for _, f := range findings {
 		if d.Counts[f.Check] == nil {
@@ -70,30 +79,54 @@ func buildDigest(findings, resolved []notify.Finding, led *ledger) notify.Digest
 	return d
 }
 
-// headline is the digest's subject line: what ran, how it went.
+// withUnrecorded adds to the open failures of the state table the
+// problems this run found that it holds no record of (their report
+// failed): they stand all the same.
+func withUnrecorded(open []state.OpenFailure, findings []notify.Finding) []state.OpenFailure {
+	type key struct{ check, resource string }
+	known := make(map[key]bool, len(open))
+	for _, o := range open {
+		known[key{o.Check, o.Resource}] = true
+	}
+	out := slices.Clone(open)
+	for _, f := range findings {
+		if !f.Status.Bad() || known[key{f.Check, f.Resource}] {
+			continue
+		}
+		known[key{f.Check, f.Resource}] = true
+		o := state.OpenFailure{
+			Check: f.Check, Resource: f.Resource, ResourceType: f.ResourceType, Account: f.Account, Region: f.Region,
+			Status: string(f.Status), Severity: string(f.Severity), Summary: f.Summary,
+		}
+		if p := f.ProtectedResource; p != nil {
+			o.Protected = state.Protected{Type: p.Type, Name: p.Name, ARN: p.ARN}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func total(counts map[notify.Status]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// headline is the digest's subject line: where it ran, and where things
+// stand. It says "all clear" only when nothing is open and everything was
+// covered.
 func headline(regions []string, d notify.Digest) string {
-	n := map[notify.Status]int{}
-	for _, byStatus := range d.Counts {
-		for st, c := range byStatus {
-			n[st] += c
-		}
+	where := strings.Join(regions, ", ")
+	open := notify.CountStatuses(d.OpenCounts)
+	switch {
+	case !d.Complete && open == "":
+		return fmt.Sprintf("INCOMPLETE sweep %s: nothing open in what was covered, %d not covered", where, len(d.NotCovered))
+	case !d.Complete:
+		return fmt.Sprintf("INCOMPLETE sweep %s: %s open, %d new, %d not covered", where, open, len(d.New), len(d.NotCovered))
+	case open == "":
+		return fmt.Sprintf("Sweep %s: all clear", where)
 	}
-	var parts []string
-	for _, st := range []notify.Status{notify.StatusFail, notify.StatusError, notify.StatusWarn} {
-		if n[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
-		}
-	}
-	verdict := strings.Join(parts, ", ")
-	if verdict == "" {
-		verdict = "all clear"
-	}
-	h := fmt.Sprintf("Sweep %s: %s", strings.Join(regions, ", "), verdict)
-	if !d.Complete {
-		h = fmt.Sprintf("INCOMPLETE sweep %s: %s, %d not covered", strings.Join(regions, ", "), verdict, len(d.NotCovered))
-		if len(parts) == 0 {
-			h = fmt.Sprintf("INCOMPLETE sweep %s: nothing failed in what was covered, %d not covered", strings.Join(regions, ", "), len(d.NotCovered))
-		}
-	}
-	return h
+	return fmt.Sprintf("Sweep %s: %s open, %d new", where, open, len(d.New))
 }

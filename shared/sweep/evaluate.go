@@ -15,10 +15,13 @@ type evaluation struct {
 	policy  config.Policy
 	now     time.Time
 	account string
-	// copies are the expected copies found overdue (and marked so) in this
-	// run.
+	// copies are the expected copies missing past their deadline, as this
+	// run found them (closed if they landed after all).
 	copies  []state.ExpectedCopy
 	regions []*regionScan
+	// open are the failures open before the run: those about a resource
+	// the run listed every one of its type without finding are gone.
+	open []state.OpenFailure
 }
 
 // evaluate runs every check on what was read. It is pure: the checks are
@@ -54,6 +57,7 @@ func evaluate(e evaluation) []notify.Finding {
 		}
 	}
 	out = append(out, lastRecoveryPoints(e)...)
+	out = append(out, goneResources(e, out)...)
 	for i := range out {
 		// S3 and EC2 snapshot ARNs carry no account or region.
 		if out[i].Account == "" {
@@ -99,6 +103,47 @@ func lastRecoveryPoints(e evaluation) []notify.Finding {
 		f := compliance.LastRecoveryPointCreated(x.r, e.policy.Backup, e.now)
 		if f.Region == "" {
 			f.Region = x.region
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// goneResources closes the open failures of resources that no longer
+// exist: a table, database, vault, recovery point, plan or group the run
+// listed every one of (in its region, its type) without finding. Each
+// failure is judged NOT_APPLICABLE, which the dedupe turns into a
+// "resolved" message, once; a resource the run judged anyway (an
+// outstanding copy of a recovery point) is left to that judgement.
+func goneResources(e evaluation, judged []notify.Finding) []notify.Finding {
+	scans := map[string]*regionScan{}
+	for _, s := range e.regions {
+		scans[s.region] = s
+	}
+	type key struct{ check, resource string }
+	seen := map[key]bool{}
+	for _, f := range judged {
+		seen[key{f.Check, f.Resource}] = true
+	}
+	var out []notify.Finding
+	for _, o := range e.open {
+		region := o.Region
+		if region == "" {
+			region = compliance.RegionOf(o.Resource)
+		}
+		s := scans[region]
+		if s == nil || seen[key{o.Check, o.Resource}] || (o.Account != "" && e.account != "" && o.Account != e.account) ||
+			!s.gone(o.ResourceType, o.Resource) {
+			continue
+		}
+		f := notify.Finding{
+			Check: o.Check, Status: notify.StatusNotApplicable, Severity: notify.SeverityInfo,
+			Resource: o.Resource, ResourceType: o.ResourceType, Account: o.Account, Region: region,
+			Summary:  "no longer exists",
+			Observed: map[string]string{"exists": "false", "listedIn": region, "was": o.Status + ": " + o.Summary},
+		}
+		if p := o.Protected; p.ARN != "" {
+			f.ProtectedResource = &notify.ProtectedResource{Type: p.Type, Name: p.Name, ARN: p.ARN}
 		}
 		out = append(out, f)
 	}

@@ -141,6 +141,13 @@ type sent struct {
 // left out).
 func (h *harness) published() []sent {
 	h.t.Helper()
+	return h.publishedBy("compliance-sweep")
+}
+
+// publishedBy returns the notifications of function so far, every
+// function's when it is empty.
+func (h *harness) publishedBy(function string) []sent {
+	h.t.Helper()
 	var out []sent
 	for _, m := range h.sim.Published() {
 		var structure map[string]string
@@ -151,7 +158,7 @@ func (h *harness) published() []sent {
 		if err := json.Unmarshal([]byte(structure["default"]), &doc); err != nil {
 			h.t.Fatalf("default message is not the JSON document: %v", err)
 		}
-		if doc.Function == "compliance-sweep" {
+		if function == "" || doc.Function == function {
 			out = append(out, sent{Subject: m.Subject, Doc: doc, Email: structure["email"]})
 		}
 	}

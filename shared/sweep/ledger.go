@@ -31,8 +31,9 @@ var (
 	partInstances = part{name: "RDS instances", unit: "instances"}
 	partClusters  = part{name: "Aurora clusters", unit: "clusters"}
 	partGroups    = part{name: "Auto Scaling groups", unit: "groups"}
-	partCopies    = part{name: "overdue cross-region copies", unit: "copies"}
+	partCopies    = part{name: "missing cross-region copies", unit: "copies"}
 	partNotify    = part{name: "notifications", unit: "findings", miss: "not notified"}
+	partOpen      = part{name: "open failures", unit: "failures"}
 )
 
 func (p part) missed() string {
@@ -43,7 +44,7 @@ func (p part) missed() string {
 }
 
 // parts in the order the digest lists them.
-var parts = []part{partVaults, partPoints, partPlans, partProtected, partTables, partInstances, partClusters, partGroups, partCopies, partNotify}
+var parts = []part{partVaults, partPoints, partPlans, partProtected, partTables, partInstances, partClusters, partGroups, partCopies, partNotify, partOpen}
 
 // ledger records what a run covered and what it did not, and why. Safe
 // for concurrent use.

@@ -109,6 +109,7 @@ func batches(fs []notify.Finding) []batch {
 type reported struct {
 	sent     int
 	resolved []notify.Finding
+	news     []notify.Finding // problems notified as new or changed
 }
 
 // report sends every finding through the dedupe the event path uses: a
@@ -142,10 +143,12 @@ func (s *Processor) report(ctx context.Context, b *budget, led *ledger, findings
 			var again notify.Result
 			again, err = s.notifier.Report(ctx, msg)
 			res.Sent, res.Resolved = append(res.Sent, again.Sent...), append(res.Resolved, again.Resolved...)
+			res.New = append(res.New, again.New...)
 		}
 		mu.Lock()
 		out.sent += len(res.Sent)
 		out.resolved = append(out.resolved, res.Resolved...)
+		out.news = append(out.news, res.New...)
 		mu.Unlock()
 		if err != nil {
 			led.missedN(bt.region, partNotify, len(bt.findings), []string{bt.resourceType}, err)

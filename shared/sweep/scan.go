@@ -37,6 +37,50 @@ type regionScan struct {
 	// missing from it is known to be gone.
 	exists map[string]bool
 	listed map[compliance.PITRKind]bool
+	// inventory holds, per resource type, the ARNs of what the run listed;
+	// inventoried says which of those listings finished, so that a
+	// resource of that type missing from one is known to be gone (its
+	// open failures resolve).
+	inventory   map[string]map[string]bool
+	inventoried map[string]bool
+}
+
+// Resource types the sweep lists every one of, in each region.
+const (
+	typeTable     = "AWS::DynamoDB::Table"
+	typeInstance  = "AWS::RDS::DBInstance"
+	typeCluster   = "AWS::RDS::DBCluster"
+	typeGroup     = compliance.TypeAutoScalingGroup
+	typeVault     = compliance.TypeBackupVault
+	typePoint     = compliance.TypeRecoveryPoint
+	typeBackupPln = compliance.TypeBackupPlan
+)
+
+// list records what a listing of resourceType found, and whether it
+// finished.
+func (s *regionScan) list(resourceType string, arns []string, complete bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := s.inventory[resourceType]
+	if set == nil {
+		set = map[string]bool{}
+		s.inventory[resourceType] = set
+	}
+	for _, a := range arns {
+		set[a] = true
+	}
+	s.inventoried[resourceType] = complete
+}
+
+// gone reports whether the run listed every resource of resourceType in
+// the region and resource was not among them.
+func (s *regionScan) gone(resourceType, resource string) bool {
+	return s.inventoried[resourceType] && !s.inventory[resourceType][resource]
+}
+
+func newRegionScan(region string) *regionScan {
+	return &regionScan{region: region, exists: map[string]bool{}, listed: map[compliance.PITRKind]bool{},
+		inventory: map[string]map[string]bool{}, inventoried: map[string]bool{}}
 }
 
 type planScan struct {
@@ -86,7 +130,7 @@ func (s *Processor) scan(ctx context.Context, b *budget, led *ledger, account st
 	for i, region := range s.regions {
 		r := &reader{
 			region: region, account: account, policy: s.policy, b: b, led: led, now: s.now, concurrency: n,
-			scan:   &regionScan{region: region, exists: map[string]bool{}, listed: map[compliance.PITRKind]bool{}},
+			scan:   newRegionScan(region),
 			backup: s.backup.For(region), ddb: s.ddb.For(region), rds: s.rds.For(region), asg: s.asg.For(region),
 			backupSem: make(chan struct{}, n), ddbSem: make(chan struct{}, n),
 			rdsSem: make(chan struct{}, n), asgSem: make(chan struct{}, n),
@@ -163,13 +207,39 @@ func (r *reader) vaultsAndPoints(ctx context.Context) {
 	}
 	r.led.listed(r.region, partVaults, len(vaults), complete)
 	r.scan.add(func(s *regionScan) { s.vaults = vaults })
+	arns := make([]string, len(vaults))
+	for i, v := range vaults {
+		arns[i] = v.ARN
+	}
+	r.scan.list(typeVault, arns, complete)
+	var (
+		mu        sync.Mutex
+		points    []string
+		allListed = complete
+	)
 	each(r.concurrency, vaults, func(v compliance.VaultState) {
-		r.led.protect(r.region, partPoints, v.Name, func() { r.recoveryPoints(ctx, v) })
+		listed := false
+		r.led.protect(r.region, partPoints, v.Name, func() {
+			var found []string
+			found, listed = r.recoveryPoints(ctx, v)
+			mu.Lock()
+			points = append(points, found...)
+			mu.Unlock()
+		})
+		if !listed {
+			mu.Lock()
+			allListed = false
+			mu.Unlock()
+		}
 	})
+	r.scan.list(typePoint, points, allListed)
 }
 
-func (r *reader) recoveryPoints(ctx context.Context, v compliance.VaultState) {
+// recoveryPoints lists a vault's recovery points; it returns their ARNs,
+// and whether the listing finished.
+func (r *reader) recoveryPoints(ctx context.Context, v compliance.VaultState) ([]string, bool) {
 	var points []compliance.RecoveryPointState
+	listed := true
 	p := backup.NewListRecoveryPointsByBackupVaultPaginator(r.backup, &backup.ListRecoveryPointsByBackupVaultInput{
 		BackupVaultName: aws.String(v.Name), MaxResults: aws.Int32(1000),
 	})
@@ -182,6 +252,7 @@ func (r *reader) recoveryPoints(ctx context.Context, v compliance.VaultState) {
 		}
 		if err != nil {
 			r.led.missed(r.region, partPoints, v.Name, err)
+			listed = false
 			break
 		}
 		for _, m := range page.RecoveryPoints {
@@ -190,11 +261,16 @@ func (r *reader) recoveryPoints(ctx context.Context, v compliance.VaultState) {
 	}
 	r.led.saw(r.region, partPoints, len(points))
 	r.scan.add(func(s *regionScan) { s.points = append(s.points, points...) })
+	arns := make([]string, len(points))
+	for i, p := range points {
+		arns[i] = p.ARN
+	}
+	return arns, listed
 }
 
 // plans lists the plans and reads each: no list carries a plan's rules.
 func (r *reader) plans(ctx context.Context) {
-	var ids []string
+	var ids, arns []string
 	complete := true
 	p := backup.NewListBackupPlansPaginator(r.backup, &backup.ListBackupPlansInput{MaxResults: aws.Int32(1000)})
 	for p.HasMorePages() {
@@ -206,9 +282,11 @@ func (r *reader) plans(ctx context.Context) {
 		}
 		for _, m := range page.BackupPlansList {
 			ids = append(ids, aws.ToString(m.BackupPlanId))
+			arns = append(arns, aws.ToString(m.BackupPlanArn))
 		}
 	}
 	r.led.listed(r.region, partPlans, 0, complete)
+	r.scan.list(typeBackupPln, arns, complete)
 	each(r.concurrency, ids, func(id string) { r.led.protect(r.region, partPlans, id, func() { r.plan(ctx, id) }) })
 }
 
@@ -268,12 +346,17 @@ func (r *reader) tables(ctx context.Context) {
 		names = append(names, page.TableNames...)
 	}
 	r.led.listed(r.region, partTables, 0, complete)
+	arns := make([]string, len(names))
+	for i, n := range names {
+		arns[i] = r.tableARN(n)
+	}
 	r.scan.add(func(s *regionScan) {
-		for _, n := range names {
-			s.exists[r.tableARN(n)] = true
+		for _, a := range arns {
+			s.exists[a] = true
 		}
 		s.listed[compliance.PITRDynamoDB] = complete
 	})
+	r.scan.list(typeTable, arns, complete)
 	each(r.concurrency, names, func(name string) { r.led.protect(r.region, partTables, name, func() { r.table(ctx, name) }) })
 }
 
@@ -380,6 +463,7 @@ func (r *reader) instances(ctx context.Context) {
 		s.listed[compliance.PITRRDSInstance] = complete
 		s.pitr = append(s.pitr, found...)
 	})
+	r.scan.list(typeInstance, seen, complete)
 }
 
 // clusters reads every Aurora (and Multi-AZ) DB cluster. DocumentDB and
@@ -415,6 +499,7 @@ func (r *reader) clusters(ctx context.Context) {
 		s.listed[compliance.PITRAurora] = complete
 		s.pitr = append(s.pitr, found...)
 	})
+	r.scan.list(typeCluster, seen, complete)
 }
 
 func pitrBase(resourceARN, backupType string) compliance.PITRState {
@@ -446,6 +531,11 @@ func (r *reader) groups(ctx context.Context) {
 	}
 	r.led.listed(r.region, partGroups, len(groups), complete)
 	r.scan.add(func(s *regionScan) { s.groups = groups })
+	arns := make([]string, len(groups))
+	for i, g := range groups {
+		arns[i] = g.ARN
+	}
+	r.scan.list(typeGroup, arns, complete)
 }
 
 // groupState converts a group as DescribeAutoScalingGroups shows it.

@@ -88,18 +88,26 @@ func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 	account := ev.Envelope.AccountID
 	led := newLedger()
 
-	// Observe.
-	copies := s.overdueCopies(work, b, led)
+	// Observe. What was open before the run tells which resources are
+	// gone; without it they are only not resolved this run.
+	openBefore, _ := s.store.OpenFailures(work)
+	copies := s.outstandingCopies(work, b, led)
 	scans := s.scan(work, b, led, account)
 
 	// Decide.
 	findings := evaluate(evaluation{
-		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans,
+		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans, open: openBefore,
 	})
 
-	// Report.
+	// Report, then read where things stand: every failure still open,
+	// whoever found it. The digest gets the whole context, not the work's:
+	// its reserve is what the work's deadline kept free.
 	rep := s.report(work, b, led, findings, ev, account)
-	d := buildDigest(findings, rep.resolved, led)
+	open, err := s.store.OpenFailures(ctx)
+	if err != nil {
+		led.unlisted(s.home(), partOpen, err)
+	}
+	d := buildDigest(findings, rep, open, led)
 	msg := notify.Message{
 		Kind: notify.KindDigest, Function: s.function, EventType: EventType, EventID: ev.Envelope.ID,
 		Account: account, Region: ev.Envelope.Region, Time: s.now(), Headline: headline(s.regions, d), Digest: &d,
@@ -113,13 +121,13 @@ func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 			slog.String("regions", strings.Join(s.regions, ",")),
 			slog.Bool("complete", d.Complete),
 			slog.Int("not_covered", len(d.NotCovered)),
-			slog.Int("overdue_copies", len(copies)),
+			slog.Int("missing_copies", len(copies)),
+			slog.Int("open", total(d.OpenCounts)),
+			slog.Int("new", len(d.New)),
 			slog.Int("resolved", len(rep.resolved)),
 			slog.Duration("sweep_duration", s.now().Sub(start)),
 		},
 	}
-	// The digest gets the whole context, not the work's: its reserve is
-	// what the work's deadline kept free.
 	if _, err := s.notifier.Publish(ctx, msg); err != nil {
 		return out, fmt.Errorf("publish digest: %w", err)
 	}
@@ -144,7 +152,8 @@ func decision(regions []string, d notify.Digest, findings int) string {
 		fail += byStatus[notify.StatusFail]
 		warn += byStatus[notify.StatusWarn] + byStatus[notify.StatusError]
 	}
-	s := fmt.Sprintf("swept %s: %d findings, %d FAIL, %d WARN or ERROR", strings.Join(regions, ", "), findings, fail, warn)
+	s := fmt.Sprintf("swept %s: %d findings, %d FAIL, %d WARN or ERROR; %d open, %d new",
+		strings.Join(regions, ", "), findings, fail, warn, total(d.OpenCounts), len(d.New))
 	if !d.Complete {
 		s = "INCOMPLETE " + s + "; not covered: " + strings.Join(d.NotCovered, "; ")
 	}

@@ -2,6 +2,7 @@ package gameday
 
 import (
 	"slices"
+	"time"
 
 	"github.com/selfheal/selfheal/cmd/selfheal/scenario"
 	"github.com/selfheal/selfheal/shared/compliance"
@@ -21,6 +22,11 @@ type Function struct {
 	// Retries of an asynchronous invocation that returned an error, as its
 	// EventInvokeConfig sets them (infra/functions.go).
 	Retries int
+	// Timeout and ReservedConcurrency are the function's, as the stack
+	// deploys it (infra/functions.go; a test there keeps them equal): the
+	// game day gives each invocation Lambda's deadline.
+	Timeout             time.Duration
+	ReservedConcurrency int
 }
 
 // Scheduled reports whether the function runs on a schedule (it handles
@@ -29,9 +35,12 @@ func (f Function) Scheduled() bool { return slices.Contains(f.Kinds, eventbridge
 
 // functions is every function of the suite. Adding one is one entry.
 var functions = []Function{
-	{Name: "asg-rebalancer", New: func(d handler.Deps) handler.Processor { return rebalance.New(d) }, Kinds: rebalance.Kinds, Retries: 2},
-	{Name: "backup-compliance", New: func(d handler.Deps) handler.Processor { return compliance.New(d) }, Kinds: compliance.Kinds, Retries: 2},
-	{Name: "compliance-sweep", New: func(d handler.Deps) handler.Processor { return sweep.New(d) }, Kinds: sweep.Kinds, Retries: 1},
+	{Name: "asg-rebalancer", New: func(d handler.Deps) handler.Processor { return rebalance.New(d) }, Kinds: rebalance.Kinds,
+		Retries: 2, Timeout: 2 * time.Minute, ReservedConcurrency: 1},
+	{Name: "backup-compliance", New: func(d handler.Deps) handler.Processor { return compliance.New(d) }, Kinds: compliance.Kinds,
+		Retries: 2, Timeout: time.Minute},
+	{Name: "compliance-sweep", New: func(d handler.Deps) handler.Processor { return sweep.New(d) }, Kinds: sweep.Kinds,
+		Retries: 1, Timeout: 15 * time.Minute},
 }
 
 // Functions lists the functions, in table order.

@@ -283,6 +283,42 @@ func TestScenarioEvents(t *testing.T) {
 	}
 }
 
+// A game day runs its functions as Lambda does, with the invoked function's
+// ARN in the simulated account: an event of another account, delivered
+// straight to a function, is quarantined, once however often it comes.
+func TestGameDayChecksTheAccount(t *testing.T) {
+	sc := parse(t, `{
+	  "timeline": [
+	    {"at": "1m", "event": {"version": "0", "id": "e-foreign", "source": "aws.backup", "detail-type": "Backup Vault State Change",
+	      "account": "999999999999", "time": "2026-11-02T03:00:00Z", "region": "us-east-1", "resources": [],
+	      "detail": {"backupVaultName": "prod-vault", "state": "DELETED"}}, "to": "backup-compliance"}
+	  ],
+	  "expect": {"deadLetters": 1}
+	}`)
+	rep := run(t, sc, gameday.Options{Duplicates: 3})
+	if !rep.Passed {
+		t.Errorf("expectations failed:\n%s", strings.Join(failures(rep), "\n"))
+	}
+	if dl := rep.Final.DeadLetters; len(dl) != 1 || dl[0].Kind != "foreign" {
+		t.Errorf("dead letters %+v, want one foreign event", dl)
+	}
+	var quarantined, duplicates int
+	for _, e := range rep.Timeline {
+		if e.Invocation == nil {
+			continue
+		}
+		switch e.Invocation.Status {
+		case "quarantined":
+			quarantined++
+		case "duplicate":
+			duplicates++
+		}
+	}
+	if quarantined != 1 || duplicates != 2 {
+		t.Errorf("%d quarantined and %d duplicate invocations of 3 deliveries, want 1 and 2", quarantined, duplicates)
+	}
+}
+
 // A control the sim refuses fails the game day at that step.
 func TestRefusedStepFails(t *testing.T) {
 	sc := parse(t, `{

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	"github.com/selfheal/selfheal/shared/awssim"
 	"github.com/selfheal/selfheal/shared/notify"
 )
@@ -58,8 +60,17 @@ type Notification struct {
 	Status   notify.Status    `json:"status,omitempty"`
 	Findings []notify.Finding `json:"findings,omitempty"`
 	Actions  []notify.Action  `json:"actions,omitempty"`
+	// Open are the failures a digest counts open (at most
+	// notify.MaxDigestOpen of them).
+	Open []notify.OpenFailure `json:"open,omitempty"`
 	// Text is the e-mail rendering.
 	Text string `json:"-"`
+}
+
+// OpenSince is when an open failure of n began, as an offset of the game
+// day.
+func (n Notification) OpenSince(o notify.OpenFailure) Offset {
+	return n.Offset - Offset(n.Time.Sub(o.First))
 }
 
 // ParseNotification reads a message as selfheal publishes it
@@ -85,6 +96,9 @@ func ParseNotification(subject, message string, structured bool, at time.Time) N
 	if json.Unmarshal([]byte(parts.Default), &doc) == nil {
 		n.Kind, n.Function, n.EventID, n.DryRun = doc.Kind, doc.Function, doc.EventID, doc.DryRun
 		n.Status, n.Findings, n.Actions = doc.Status, doc.Findings, doc.Actions
+		if doc.Digest != nil {
+			n.Open = doc.Digest.Open
+		}
 	}
 	return n
 }
@@ -93,12 +107,21 @@ func notificationOf(m awssim.PublishedMessage) Notification {
 	return ParseNotification(m.Subject, m.Message, m.Structure == "json", m.Time)
 }
 
-// Invoke runs a function's handler once on raw, as one Lambda attempt.
-func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt int) (Invocation, error) {
+// Invoke runs a function's handler once on raw, as one Lambda attempt
+// with Lambda's context: the request id (Lambda keeps one delivery's id
+// across its retries; "" makes a new one), the function's ARN in the
+// simulated account, and a deadline the function's timeout away.
+func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt int, requestID string) (Invocation, error) {
 	d, ok := w.deployed[function]
 	if !ok {
 		return Invocation{}, fmt.Errorf("no function %q (have: %v)", function, FunctionNames())
 	}
+	if requestID == "" {
+		requestID = w.newEventID()
+	}
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID, InvokedFunctionArn: d.arn})
+	ctx, cancel := context.WithTimeout(ctx, d.fn.Timeout)
+	defer cancel()
 	calls, published := w.Sim.CallCount(), len(w.Sim.Published())
 	d.out.take()
 	err := d.boundary.Handle(ctx, raw)

@@ -46,6 +46,8 @@ type delivery struct {
 	ev       bus.Event
 	rule     string
 	attempt  int
+	// requestID is Lambda's id of the delivery, kept across its retries.
+	requestID string
 	// deadLetter: the attempts are exhausted; send the failure record.
 	deadLetter bool
 	lastErr    string
@@ -299,6 +301,9 @@ func (r *runner) route(evs []bus.Event) {
 }
 
 func (r *runner) push(d delivery) {
+	if d.requestID == "" {
+		d.requestID = r.w.newEventID()
+	}
 	d.seq = r.seq
 	r.seq++
 	r.pending = append(r.pending, d)
@@ -378,7 +383,7 @@ func (r *runner) run(ctx context.Context, d delivery) {
 		return
 	}
 	r.rep.Bus.Deliveries++
-	inv, err := w.Invoke(ctx, d.function, d.ev.Raw, d.attempt)
+	inv, err := w.Invoke(ctx, d.function, d.ev.Raw, d.attempt, d.requestID)
 	if err != nil {
 		// The parser only lets known functions through.
 		inv = Invocation{Function: d.function, Attempt: d.attempt, Status: StatusError, Error: err.Error()}

@@ -48,6 +48,9 @@ type Options struct {
 	// Log receives the functions' own output (one JSON log line and one
 	// EMF record per invocation), as CloudWatch Logs would; nil drops it.
 	Log io.Writer
+	// AccountID is the simulated account's id (awssim.DefaultAccountID
+	// when empty): invoking a captured event adopts its account.
+	AccountID string
 }
 
 // World is a seeded simulated account with selfheal deployed on it.
@@ -121,8 +124,12 @@ func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, er
 	// An account whose vaults were locked days ago starts that much
 	// earlier: seeding ages it to the game day's start (see seedVaults).
 	start := awssim.DefaultStart.Add(-time.Duration(oldestLock(sc.State.Vaults)) * 24 * time.Hour)
-	sim := awssim.New(awssim.WithSeed(seed), awssim.WithStart(start),
-		awssim.WithRegions(sc.State.Regions...), awssim.WithAZCount(sc.State.AZCount))
+	simOpts := []awssim.Option{awssim.WithSeed(seed), awssim.WithStart(start),
+		awssim.WithRegions(sc.State.Regions...), awssim.WithAZCount(sc.State.AZCount)}
+	if opts.AccountID != "" {
+		simOpts = append(simOpts, awssim.WithAccountID(opts.AccountID))
+	}
+	sim := awssim.New(simOpts...)
 	sim.SetSupportPlan(awssim.SupportPlan(sc.State.SupportPlan))
 	env, err := simenv.New(ctx, sim, sc.Region, sc.Policy)
 	if err != nil {
@@ -191,7 +198,9 @@ func loadConfig(c config.Config) (config.Config, error) {
 
 func (w *World) deploy(f Function) {
 	out := &capture{tee: w.log}
-	deps := w.Env.Deps(f.Name, out)
+	env := *w.Env
+	env.Config.ReservedConcurrency = f.ReservedConcurrency
+	deps := env.Deps(f.Name, out)
 	w.deployed[f.Name] = &deployed{
 		fn: f, out: out, boundary: deps.Boundary(f.New(deps), f.Kinds...),
 		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:selfheal-%s", w.Env.Region, w.Sim.AccountID(), f.Name),
@@ -480,7 +489,8 @@ func (w *World) resourceARN(r scenario.Resource) string {
 }
 
 // newEventID is a deterministic, UUID-shaped id for the events the game
-// day itself makes (scheduled events, failure records).
+// day itself makes (scheduled events, failure records) and for Lambda's
+// request ids.
 func (w *World) newEventID() string {
 	b := make([]byte, 16)
 	for i := range b {

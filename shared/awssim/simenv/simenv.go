@@ -98,5 +98,5 @@ func New(ctx context.Context, sim *awssim.Sim, region string, policy config.Poli
 // main does on AWS: same config, real SDK clients, the sim's clock.
 // out receives the function's log line and EMF records.
 func (e *Env) Deps(function string, out io.Writer) handler.Deps {
-	return handler.NewDeps(function, e.Config, e.Sim.Config(e.Region), out, e.Sim.Now)
+	return handler.NewDeps(function, e.Config, e.Sim.Config(e.Region), out, e.Sim.Now, handler.WithSleep(e.Sim.Sleep))
 }

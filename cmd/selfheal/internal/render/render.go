@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/selfheal/selfheal/cmd/selfheal/gameday"
+	"github.com/selfheal/selfheal/shared/notify"
 )
 
 // Report writes a game day for people. wall is the run's wall-clock time.
@@ -178,7 +179,25 @@ func (p *printer) invocation(indent string, inv *gameday.Invocation) {
 			p.line("%s", line)
 		}
 		p.line("%s  ✉ %s", indent, n.Subject)
+		for i, o := range n.Open {
+			if i == maxOpenLines {
+				p.line("%s      … %d more open", indent, len(n.Open)-i)
+				break
+			}
+			p.line("%s      open: %s %s %s (since %s, %s)", indent, o.Status, o.Check, owned(o), n.OpenSince(o), notify.Times(o.Notified))
+		}
 	}
+}
+
+// maxOpenLines is how many of a digest's open failures the timeline shows.
+const maxOpenLines = 5
+
+// owned names what an open failure is about as its owners know it.
+func owned(o notify.OpenFailure) string {
+	if p := o.ProtectedResource; p != nil && p.Name != "" {
+		return p.Name
+	}
+	return shortARN(o.Resource)
 }
 
 // Invocation writes the outcome of `selfheal invoke`.
