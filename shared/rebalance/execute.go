@@ -23,7 +23,11 @@ type result struct {
 }
 
 type groupResult struct {
-	done   bool // every step went through
+	done bool // every step went through
+	// acted: every change to the group went through, and what failed, if
+	// anything, is selfheal's own bookkeeping (clearing a restored
+	// evacuation's record), which the retry finishes.
+	acted  bool
 	err    error
 	writes int
 	shifts map[string]string // AZ → the zonal shift started, extended or cancelled
@@ -145,6 +149,7 @@ func (p *Processor) apply(ctx context.Context, sig Signal, gp GroupPlan, gr *gro
 		}
 		gr.writes++
 	}
+	gr.acted = true
 	for _, r := range gp.Clear {
 		if err := p.store.ClearEvacuation(ctx, r); err != nil {
 			return err

@@ -140,7 +140,7 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 		switch {
 		case plan.DryRun:
 			return notify.OutcomePlanned
-		case gr == nil || !gr.done:
+		case gr == nil || !gr.done && !gr.acted:
 			return notify.OutcomeFailed
 		}
 		return notify.OutcomeDone
@@ -176,7 +176,11 @@ func (p *Processor) actions(plan Plan, res result) []notify.Action {
 			base.Resource = gp.Group
 		}
 		shifted := gp.shiftOps(ShiftStart, ShiftAdopt)
-		if len(gp.Restore) > 0 {
+		// A restore that changes nothing (the group is already as it was, its
+		// shift already ended) only clears the ledger: the retry finishing
+		// one whose record could not be cleared, or a group someone put back
+		// by hand. It is logged, not notified again.
+		if len(gp.Restore) > 0 && (gp.Changes() || len(gp.shiftOps(ShiftCancel)) > 0) {
 			a := base
 			a.Kind, a.Outcome, a.Severity = notify.ActionRestore, outcome(gp), notify.SeverityMedium
 			a.AZ = strings.Join(gp.Restore, ",")

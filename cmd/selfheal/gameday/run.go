@@ -192,6 +192,8 @@ func (r *runner) step(ctx context.Context, st scenario.Step) {
 	case scenario.EndInstanceRefresh:
 		err = w.Sim.EndInstanceRefresh(a.Region, a.Group, astypes.InstanceRefreshStatus(a.Status))
 		summary = fmt.Sprintf("instance refresh of %s ended %s", a.Group, a.Status)
+	case scenario.ZonalShiftStep:
+		summary, err = zonalShiftStep(w.Sim, a)
 	case scenario.Event:
 		r.putEvent(st, a)
 		return
@@ -204,6 +206,28 @@ func (r *runner) step(ctx context.Context, st scenario.Step) {
 		e.Error = err.Error()
 	}
 	r.entry(e)
+}
+
+// zonalShiftStep does what a person, ARC or AWS FIS does with a group's
+// zonal shifts.
+func zonalShiftStep(sim *awssim.Sim, a scenario.ZonalShiftStep) (string, error) {
+	var err error
+	switch a.Op {
+	case "start":
+		_, err = sim.StartZonalShiftOf(a.Region, a.Group, a.AZ, a.ExpiresIn, a.Comment)
+		return fmt.Sprintf("someone shifts %s away from %s for %s (%q)", a.Group, a.AZ, a.ExpiresIn, a.Comment), err
+	case "update":
+		err = sim.UpdateZonalShiftOf(a.Region, a.Group, a.ExpiresIn, a.Comment)
+		return fmt.Sprintf("someone updates the zonal shift of %s (%s, %q)", a.Group, a.ExpiresIn, a.Comment), err
+	case "cancel":
+		err = sim.CancelZonalShiftOf(a.Region, a.Group)
+		return "someone cancels the zonal shift of " + a.Group, err
+	case "practiceRun":
+		_, err = sim.StartPracticeRun(a.Region, a.Group, a.AZ)
+		return fmt.Sprintf("ARC starts a practice run of %s away from %s", a.Group, a.AZ), err
+	}
+	_, err = sim.StartFISShift(a.Region, a.Group, a.AZ, a.ExpiresIn)
+	return fmt.Sprintf("an AWS FIS experiment shifts %s away from %s for %s", a.Group, a.AZ, a.ExpiresIn), err
 }
 
 func orAny(name string) string {

@@ -287,6 +287,11 @@ func (w *World) seedGroup(ctx context.Context, g scenario.Group) error {
 	if g.HealthCheckGracePeriod > 0 {
 		in.HealthCheckGracePeriod = aws.Int32(int32(g.HealthCheckGracePeriod / time.Second))
 	}
+	if g.ZonalShift != "" {
+		in.AvailabilityZoneImpairmentPolicy = &astypes.AvailabilityZoneImpairmentPolicy{
+			ZonalShiftEnabled: aws.Bool(true), ImpairedZoneHealthCheckBehavior: astypes.ImpairedZoneHealthCheckBehavior(g.ZonalShift),
+		}
+	}
 	if err := w.Sim.CreateGroup(g.Region, in); err != nil {
 		return fmt.Errorf("create group %s: %w", g.Name, err)
 	}

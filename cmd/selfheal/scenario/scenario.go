@@ -68,6 +68,10 @@ type Group struct {
 	Tags                   map[string]string
 	HealthCheckGracePeriod time.Duration
 	SuspendedProcesses     []string
+	// ZonalShift enrols the group in ARC zonal shift with this
+	// ImpairedZoneHealthCheckBehavior (ReplaceUnhealthy, IgnoreUnhealthy);
+	// "" leaves it out.
+	ZonalShift string
 }
 
 // Vault is an AWS Backup vault, locked when Lock is set.
@@ -223,6 +227,17 @@ type StartInstanceRefresh struct{ Group, Region string }
 // Failed, Cancelled).
 type EndInstanceRefresh struct{ Group, Region, Status string }
 
+// ZonalShiftStep is what a person (or ARC, or AWS FIS) does with the zonal
+// shifts of an enrolled group: Op is "start" (a customer-initiated shift
+// away from AZ for ExpiresIn, with Comment), "update" (the group's active
+// customer-initiated shift, whoever started it: a new expiry from now
+// and/or comment), "cancel" it, "practiceRun" (30 minutes away from AZ) or
+// "fis" (an FIS experiment's shift away from AZ for ExpiresIn).
+type ZonalShiftStep struct {
+	Op, Group, Region, AZ, Comment string
+	ExpiresIn                      time.Duration
+}
+
 // Event puts an EventBridge event on the bus: inline, or read from a file
 // or the catalogue of samples.
 type Event struct {
@@ -252,6 +267,7 @@ func (StallLogShipping) action()     {}
 func (StartInstanceRefresh) action() {}
 func (EndInstanceRefresh) action()   {}
 func (Event) action()                {}
+func (ZonalShiftStep) action()       {}
 func (RunSchedule) action()          {}
 
 // Expect is what must hold for the game day to pass.

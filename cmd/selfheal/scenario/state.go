@@ -43,6 +43,7 @@ func parseState(o *object, region string) State {
 			Name: g.str("name", true), Region: g.str("region", false),
 			AZs: g.strings("azs", true), Tags: g.tags("tags"),
 			SuspendedProcesses: g.strings("suspendedProcesses", false),
+			ZonalShift:         g.oneOf("zonalShift", false, "", "ReplaceUnhealthy", "IgnoreUnhealthy"),
 		}
 		grp.Min, _ = g.integer("min", true, 0, 10000)
 		grp.Max, _ = g.integer("max", true, 0, 10000)

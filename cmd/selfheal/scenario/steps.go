@@ -13,6 +13,7 @@ var stepKinds = []string{
 	"impairAZ", "recoverAZ", "raiseHealthIssue", "closeHealthIssue", "setAlarm",
 	"failBackupJob", "failCopy", "stallPITR", "stallLogShipping",
 	"startInstanceRefresh", "endInstanceRefresh", "event", "eventFile", "runSchedule",
+	"startZonalShift", "updateZonalShift", "cancelZonalShift", "startPracticeRun", "startFISShift",
 }
 
 // StepKinds lists the step types, for documentation and messages.
@@ -213,6 +214,8 @@ func (w *world) action(o *object, kind string) Action {
 			return StartInstanceRefresh{Group: name, Region: region}
 		}
 		return EndInstanceRefresh{Group: name, Region: region, Status: status}
+	case "startZonalShift", "updateZonalShift", "cancelZonalShift", "startPracticeRun", "startFISShift":
+		return w.zonalShift(o, kind)
 	case "event", "eventFile":
 		return w.event(o, kind)
 	case "runSchedule":
@@ -224,6 +227,43 @@ func (w *world) action(o *object, kind string) Action {
 		return RunSchedule{Function: name}
 	}
 	return nil
+}
+
+// zonalShift reads a step on an enrolled group's zonal shifts.
+func (w *world) zonalShift(o *object, kind string) Action {
+	op := map[string]string{"startZonalShift": "start", "updateZonalShift": "update", "cancelZonalShift": "cancel",
+		"startPracticeRun": "practiceRun", "startFISShift": "fis"}[kind]
+	c, ok := o.child(kind, true)
+	if !ok {
+		return nil
+	}
+	a := ZonalShiftStep{Op: op, Group: c.str("group", true), Region: c.str("region", false)}
+	if a.Region == "" {
+		a.Region = w.sc.Region
+	}
+	switch op {
+	case "start", "practiceRun", "fis":
+		a.AZ = c.str("az", true)
+		if a.AZ != "" {
+			w.az(c.at("az"), a.AZ)
+		}
+	}
+	switch op {
+	case "start", "fis":
+		a.ExpiresIn, _ = c.duration("expiresIn", true)
+	case "update":
+		a.ExpiresIn, _ = c.duration("expiresIn", false)
+	}
+	if op == "start" || op == "update" {
+		a.Comment = c.str("comment", op == "start")
+	}
+	c.done()
+	if g := w.group(a.Group, a.Region); a.Group != "" && g == nil {
+		w.r.addf(c.at("group"), "no group %q in %s in state.groups", a.Group, a.Region)
+	} else if g != nil && g.ZonalShift == "" {
+		w.r.addf(c.at("group"), "group %q is not enrolled in zonal shift: give it \"zonalShift\" in state.groups", a.Group)
+	}
+	return a
 }
 
 func (w *world) function(path, name string) (Function, bool) {
