@@ -390,21 +390,41 @@ func (b *bench) ownCPU(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The same day for one group enrolled in ARC zonal shift: web of the
+	// zonal-shift scenario alone, so that its Health events compare with
+	// the seed's web, evacuated by subnets.
+	zdata, err := scenarios.Read("zonal-shift")
+	if err != nil {
+		return err
+	}
+	zsc, err := scenario.Parse(zdata, gameday.ParseOptions("zonal-shift", "zonal-shift", ""))
+	if err != nil {
+		return err
+	}
+	zsc.State.Groups = slices.DeleteFunc(zsc.State.Groups, func(g scenario.Group) bool { return g.ZonalShift == "" })
 	type key struct{ function, kind string }
 	byKind := map[key][]owncpu.Sample{}
 	var order []key
 	for i := range storyRuns {
 		b.progress("own CPU: the seed's day, %d of %d", i+1, storyRuns)
-		samples, err := owncpu.Story(ctx, sc)
-		if err != nil {
-			return err
-		}
-		for _, s := range samples {
-			k := key{s.Function, s.Kind}
-			if _, ok := byKind[k]; !ok {
-				order = append(order, k)
+		for _, story := range []struct {
+			sc     *scenario.Scenario
+			suffix string
+		}{{sc, ""}, {zsc, ", zonal shift"}} {
+			samples, err := owncpu.Story(ctx, story.sc)
+			if err != nil {
+				return err
 			}
-			byKind[k] = append(byKind[k], s)
+			for _, s := range samples {
+				if story.suffix != "" && !strings.HasPrefix(s.Kind, "AWS Health Event") {
+					continue
+				}
+				k := key{s.Function, s.Kind + story.suffix}
+				if _, ok := byKind[k]; !ok {
+					order = append(order, k)
+				}
+				byKind[k] = append(byKind[k], s)
+			}
 		}
 	}
 	for _, k := range order {

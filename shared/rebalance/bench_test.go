@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/selfheal/selfheal/shared/awssim"
@@ -106,6 +107,33 @@ func BenchmarkHandleHealth(b *testing.B) {
 				b.Fatalf("%d group updates in %d ops of %d groups: not every op evacuated", c.updates, b.N, groups)
 			}
 		})
+	}
+}
+
+// BenchmarkHandleHealthZonalShift: the same Health issue for one group
+// enrolled in ARC zonal shift, evacuated with a zonal shift instead of by
+// subnets: beside HandleHealth/groups=1, what the native way costs.
+func BenchmarkHandleHealthZonalShift(b *testing.B) {
+	r := newRig(b, benchPolicy)
+	r.enrolled("web-00", 6, astypes.ImpairedZoneHealthCheckBehaviorReplaceUnhealthy)
+	var arn string
+	starts := 0
+	benchEvents(b, r,
+		func(i int) []byte {
+			arn = r.sim.RaiseAZIssue(region, azA, "EC2")
+			return r.lastEvent("AWS Health Event")
+		},
+		func(i int) {
+			starts = len(r.arcWrites())
+			if err := r.sim.CloseHealthEvent(arn); err != nil {
+				b.Fatal(err)
+			}
+			r.pump()
+			r.sim.Advance(2 * time.Minute)
+			r.sim.DrainEvents()
+		})
+	if got := len(r.arcWrites()); got != 2*b.N || starts != 2*b.N-1 {
+		b.Fatalf("%d ARC writes in %d ops: want a start and a cancel each", got, b.N)
 	}
 }
 
