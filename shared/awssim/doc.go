@@ -13,7 +13,10 @@
 // into the AZ with the fewest instances and skip impaired ones, Vault Lock
 // becomes immutable after its grace time, point-in-time recovery lags the
 // clock, copy jobs complete or fail and emit the EventBridge events AWS
-// would. Where AWS documents a rule, the code that models it cites the page.
+// would, ARC zonal shifts expire, give way to one another by ARC's
+// precedence, and keep the groups they hold from launching in the
+// shifted-away AZ. Where AWS documents a rule, the code that models it
+// cites the page.
 //
 // It has a controllable clock ([Sim.Advance] reconciles every service on
 // each tick), seeded randomness (same seed, same run), fault injection and

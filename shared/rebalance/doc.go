@@ -28,6 +28,11 @@
 //     is an AZ id, mapped to this account's name with EC2
 //     DescribeAvailabilityZones (names and ids differ per account).
 //
+// ARC's other events — manual shifts, practice runs, FIS experiment shifts,
+// started, updated or ended — are no signals (a practice run tests an AZ
+// that is fine, and selfheal's own shifts send them too): each makes the
+// rebalancer look at every evacuation again, as the schedule does.
+//
 // An AZ that cannot be told for sure is reported (AZ_UNRESOLVED) and nothing
 // else happens: the rebalancer never guesses. Signal states are kept with
 // the source's timestamp, so an event delivered late cannot undo a newer
@@ -51,11 +56,34 @@
 // says). Groups out of scope are never changed, only reported. The property
 // test checks these promises over thousands of random accounts.
 //
+// # Zonal shifts
+//
+// A group enrolled in ARC zonal shift (AvailabilityZoneImpairmentPolicy.
+// ZonalShiftEnabled, and rebalance.zonalShift.enabled) is evacuated the
+// native way: a ZONAL_SHIFT, an ARC StartZonalShift of the group away from
+// the AZ's id for rebalance.zonalShift.expiresIn, recorded in the same
+// ledger, counted by the same breaker, planned under the same limits (plus
+// ARC's: one shift per group). Selfheal changes no setting of the group:
+// the group launches nothing more in the AZ, and its own
+// ImpairedZoneHealthCheckBehavior says whether the AZ's unhealthy
+// instances are replaced elsewhere. While a signal holds it, the shift is
+// extended (UpdateZonalShift) once less than half of its time is left; the
+// restore cancels it. If selfheal stops, the shift ends by itself.
+// ListManagedResources, one call, tells every enrolled group's active
+// shifts. Shifts of others are respected: no restore (of either kind) goes
+// into an AZ a person's shift, a practice run, an FIS experiment or an
+// autoshift holds for the group — said once (the ledger remembers), done
+// when it ends; no shift is started over a person's shift or experiment;
+// a shift of selfheal's whose comment someone changed is theirs, never
+// extended nor cancelled by selfheal.
+//
 // # Executing
 //
 // The ledger record (original configuration, the event, the signals
 // holding it) and the breaker count are written with conditional writes
-// before the group is changed; then the group; then the
+// before the group is changed; then the group; then its zonal shift (whose
+// id goes on the record as soon as ARC answers, and whose comment names the
+// event, so a retry after a crash in between recognizes it); then the
 // selfheal:evacuated-from tag that mirrors the ledger for humans; a
 // restore clears its record last. Every write is made only where the group
 // differs from the plan, so a run that crashed anywhere is finished by the

@@ -38,8 +38,8 @@ type groupResult struct {
 // Per group the order is what makes a crash at any point safe: the ledger
 // record and the breaker count first (conditional writes, so a retry
 // neither overwrites the original configuration nor counts twice), then
-// the group, then the tag that mirrors the ledger, and a restore's record
-// is cleared last. Each group write is made only if the group differs from
+// the group, then its zonal shift calls, then the tag that mirrors the
+// ledger, and a restore's record is cleared last. Each group write is made only if the group differs from
 // the plan's target as observed, so a retry after a crash finishes the
 // work without doing any step twice.
 func (p *Processor) execute(ctx context.Context, plan Plan) (result, error) {
