@@ -7,7 +7,8 @@
 // stamping each request as it arrives, so init is measured to the
 // microsecond from the exec; it runs anything that speaks the API (a Go
 // bootstrap, a Python script). [RIE] runs the AWS Lambda Runtime Interface
-// Emulator and reads its own INIT REPORT, the figure Lambda would bill,
+// Emulator (through internal/lambdarie, which make e2e shares) and reads
+// its own INIT REPORT, the figure Lambda would bill,
 // as a cross-check that the in-process API measures what Lambda measures.
 // [InitTrace] reads GODEBUG=inittrace=1 output to say where a Go binary's
 // init time goes.

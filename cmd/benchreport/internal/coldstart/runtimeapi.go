@@ -3,17 +3,17 @@ package coldstart
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/selfheal/selfheal/internal/lambdarie"
 )
 
 // Sample is one cold start measured against the in-process Runtime API.
@@ -64,10 +64,10 @@ func Launch(ctx context.Context, event []byte, env []string, name string, args .
 		if r.err != "" {
 			kill()
 			<-exited
-			return s, fmt.Errorf("%s reported an error: %s\nstderr:\n%s", name, r.err, tailBytes(stderr.Bytes(), 20))
+			return s, fmt.Errorf("%s reported an error: %s\nstderr:\n%s", name, r.err, lambdarie.Tail(stderr.Bytes(), 20))
 		}
 	case err := <-exited:
-		return s, fmt.Errorf("%s exited before responding (%v):\n%s", name, err, tailBytes(stderr.Bytes(), 20))
+		return s, fmt.Errorf("%s exited before responding (%v):\n%s", name, err, lambdarie.Tail(stderr.Bytes(), 20))
 	case <-ctx.Done():
 		kill()
 		<-exited
@@ -77,7 +77,7 @@ func Launch(ctx context.Context, event []byte, env []string, name string, args .
 	// /proc before it is killed: getrusage's ru_maxrss of a child counts
 	// the parent's memory it shared until exec (Go forks with CLONE_VM), so
 	// it reports this program's size, not the function's.
-	s.PeakRSS, err = vmHWM(cmd.Process.Pid)
+	s.PeakRSS, err = lambdarie.PeakRSS(cmd.Process.Pid)
 	kill()
 	<-exited
 	if err != nil {
@@ -184,13 +184,3 @@ func (a *runtimeAPI) finish(f func(*record)) {
 	f(&a.rec)
 	a.done <- a.rec
 }
-
-func tailBytes(b []byte, lines int) string {
-	parts := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(parts) > lines {
-		parts = parts[len(parts)-lines:]
-	}
-	return strings.Join(parts, "\n")
-}
-
-var errNoINITReport = errors.New("no INIT REPORT in the emulator's log")
