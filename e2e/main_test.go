@@ -57,6 +57,7 @@ func run(m *testing.M) int {
 	defer srv.Stop()
 	moto = srv
 	code := m.Run()
+	stopFunctions()
 	report.print(os.Stdout, srv.Log(), time.Since(start))
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "e2e: moto_server's log ends:\n%s\n", lambdarie.Tail([]byte(srv.Stderr()), 40))

@@ -32,6 +32,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/selfheal/selfheal/e2e/motoserver"
 	"github.com/selfheal/selfheal/events"
 	"github.com/selfheal/selfheal/shared/config"
 )
@@ -54,18 +55,19 @@ var unmodelledTypes = []string{
 // Lambda permission becomes a statement of the function's policy.
 var noPhysicalID = []string{"AWS::Lambda::Permission"}
 
-// pinned checks a value moto is known to get wrong: the template says
-// want, moto 5.2.1 reports motoSays. Either moto's answer changed (a newer
-// moto: the pin must go) or the template did.
+// pinned checks a value moto is known to get wrong: AWS would report want
+// (what the template or the API reference says), moto 5.2.1 reports
+// motoSays. Either moto's answer changed (a newer moto: the pin must go)
+// or what we ask of it did.
 func pinned(t *testing.T, what string, got, want, motoSays any, gap string) {
 	t.Helper()
 	switch {
 	case reflect.DeepEqual(got, motoSays) && !reflect.DeepEqual(want, motoSays):
-		report.note("%s: the template says %v, moto %v (%s)", what, want, motoSays, gap)
+		report.note("%s: AWS %v, moto %v (%s)", what, want, motoSays, gap)
 	case reflect.DeepEqual(got, want):
-		t.Errorf("%s: moto now reports %v as the template says: remove this pinned divergence", what, got)
+		t.Errorf("%s: moto now reports %v as AWS would: remove this pinned divergence", what, got)
 	default:
-		t.Errorf("%s: %v, the template says %v, moto %s was known to say %v", what, got, want, "5.2.1", motoSays)
+		t.Errorf("%s: %v; AWS would say %v, moto %s was known to say %v", what, got, want, motoserver.Version, motoSays)
 	}
 }
 

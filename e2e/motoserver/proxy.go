@@ -127,17 +127,22 @@ func operationOf(r *http.Request, body []byte) string {
 	return r.Method + " " + r.URL.Path
 }
 
-// A Fixture answers one operation of one service that moto lacks.
+// A Fixture answers for moto where moto falls short: an operation it
+// lacks, or a protocol it does not speak.
 type Fixture struct {
-	Service, Operation string
+	// Name says what it answers ("autoscaling DescribeInstanceRefreshes").
+	Name string
 	// Gap says what moto does instead, and why this answer is faithful.
 	Gap string
-	// Answer writes the response to a request whose body is given.
-	Answer func(w http.ResponseWriter, body []byte)
+	// Matches selects the calls it answers.
+	Matches func(c Call, r *http.Request) bool
+	// Answer writes the response to r, whose body is given; it may ask
+	// moto (a translated request, say).
+	Answer func(w http.ResponseWriter, r *http.Request, body []byte, moto http.Handler)
 }
 
-// NewProxy forwards to target, answering fixtures' operations itself and
-// logging every call in log.
+// NewProxy forwards to target, letting fixtures answer the calls they
+// match, and logs every call in log.
 func NewProxy(target string, log *Log, fixtures []Fixture) http.Handler {
 	u, _ := url.Parse(target)
 	rp := httputil.NewSingleHostReverseProxy(u)
@@ -154,9 +159,9 @@ func NewProxy(target string, log *Log, fixtures []Fixture) http.Handler {
 		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		for _, f := range fixtures {
-			if f.Service == c.Service && f.Operation == c.Operation {
+			if f.Matches(c, r) {
 				c.Fixture = true
-				f.Answer(rec, body)
+				f.Answer(rec, r, body, rp)
 				c.Status = rec.status
 				log.add(c)
 				return

@@ -2,6 +2,8 @@ package motoserver_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/go-cmp/cmp"
 
@@ -83,7 +87,8 @@ func TestProxyAnswersFixturesAndForwardsTheRest(t *testing.T) {
 // A request AWS would refuse is refused by the fixture too.
 func TestDescribeInstanceRefreshesFixtureValidates(t *testing.T) {
 	rec := httptest.NewRecorder()
-	motoserver.Fixtures[0].Answer(rec, []byte("Action=DescribeInstanceRefreshes&Version=2011-01-01"))
+	body := []byte("Action=DescribeInstanceRefreshes&Version=2011-01-01")
+	motoserver.Fixtures[0].Answer(rec, httptest.NewRequest(http.MethodPost, "/", nil), body, nil)
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "ValidationError") {
 		t.Errorf("status %d, body %s", rec.Code, rec.Body)
 	}
@@ -131,5 +136,65 @@ func TestOperationNames(t *testing.T) {
 		if calls[i].Operation != c.want || calls[i].Service != "svc" || calls[i].Caller != "AKIASELFHEALE2ETESTS" {
 			t.Errorf("%s: logged %+v, want operation %q", c.name, calls[i], c.want)
 		}
+	}
+}
+
+// CloudWatch's CBOR calls reach moto as JSON and come back as CBOR the
+// real SDK client decodes: tags, timestamps, numbers, and errors as typed
+// errors.
+func TestCloudWatchCBORIsTranslated(t *testing.T) {
+	var targets []string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		targets = append(targets, r.Header.Get("X-Amz-Target"))
+		var in map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		switch r.Header.Get("X-Amz-Target") {
+		case "GraniteServiceVersion20100801.ListTagsForResource":
+			if in["ResourceARN"] != "arn:aws:cloudwatch:us-east-1:012345678912:alarm:a1" {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"__type":"com.amazonaws.monitoring#ResourceNotFoundException","message":"no such alarm"}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"Tags":[{"Key":"selfheal:az-signal","Value":"true"}]}`))
+		case "GraniteServiceVersion20100801.DescribeAlarms":
+			_, _ = w.Write([]byte(`{"MetricAlarms":[{"AlarmName":"a1","Period":60,"Threshold":1.5,"EvaluationPeriods":3,` +
+				`"StateUpdatedTimestamp":1796480375.478,"Dimensions":[{"Name":"AvailabilityZone","Value":"us-east-1b"}]}]}`))
+		}
+	}))
+	defer up.Close()
+	log := &motoserver.Log{}
+	proxy := httptest.NewServer(motoserver.NewProxy(up.URL, log, motoserver.Fixtures))
+	defer proxy.Close()
+	cw := cloudwatch.NewFromConfig(config(proxy.URL, "AKIASELFHEALFUNCTION"))
+	ctx := context.Background()
+
+	tags, err := cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String("arn:aws:cloudwatch:us-east-1:012345678912:alarm:a1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "selfheal:az-signal" || aws.ToString(tags.Tags[0].Value) != "true" {
+		t.Errorf("tags %+v", tags.Tags)
+	}
+	alarms, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"a1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := alarms.MetricAlarms[0]
+	if aws.ToInt32(a.Period) != 60 || aws.ToFloat64(a.Threshold) != 1.5 || a.StateUpdatedTimestamp.UnixMilli() != 1796480375478 ||
+		aws.ToString(a.Dimensions[0].Value) != "us-east-1b" {
+		t.Errorf("alarm %+v", a)
+	}
+	_, err = cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String("arn:aws:cloudwatch:us-east-1:012345678912:alarm:gone")})
+	var gone *cwtypes.ResourceNotFoundException
+	if !errors.As(err, &gone) {
+		t.Errorf("error %v, want a ResourceNotFoundException", err)
+	}
+	if diff := cmp.Diff([]string{"GraniteServiceVersion20100801.ListTagsForResource", "GraniteServiceVersion20100801.DescribeAlarms",
+		"GraniteServiceVersion20100801.ListTagsForResource"}, targets); diff != "" {
+		t.Errorf("moto was asked (-want +got):\n%s", diff)
+	}
+	if n := len(log.Calls(func(c motoserver.Call) bool { return c.Fixture && c.Service == "monitoring" })); n != 3 {
+		t.Errorf("%d translated calls logged, want 3", n)
 	}
 }
