@@ -77,6 +77,9 @@ type recoveryPoint struct {
 	size                                    int64
 	sourceVaultArn                          string
 	storageClass                            backuptypes.StorageClass
+	// snapshot is what a DynamoDB table's recovery point holds, for
+	// restores (backup_restore_resources.go).
+	snapshot *ddbSnapshot
 }
 
 // ---- resource types ----
@@ -334,6 +337,9 @@ func (b *backupState) newRecoveryPoint(j *backupJob, v *backupVault, arn string,
 		lifecycle: cloneLifecycle(j.lifecycle), creator: j.creator, keyArn: v.keyArn, size: j.size,
 		storageClass: backuptypes.StorageClassWarm,
 	}
+	if j.resourceType == "DynamoDB" {
+		rp.snapshot = b.s.ddb.snapshotTable(j.region, j.resourceName)
+	}
 	b.points[rp.arn] = rp
 	b.rpOrder = append(b.rpOrder, rp.arn)
 	b.byVault = nil
@@ -464,6 +470,9 @@ func (b *backupState) advanceCopy(c *copyJob, now time.Time) {
 			created: c.sourceCreated, completed: now, status: backuptypes.RecoveryPointStatusCompleted,
 			lifecycle: cloneLifecycle(c.lifecycle), creator: c.creator, keyArn: dest.keyArn, size: c.size,
 			sourceVaultArn: c.sourceVaultArn, storageClass: backuptypes.StorageClassWarm,
+		}
+		if src := b.points[c.sourceRPArn]; src != nil {
+			rp.snapshot = src.snapshot
 		}
 		b.points[rp.arn] = rp
 		b.rpOrder = append(b.rpOrder, rp.arn)
