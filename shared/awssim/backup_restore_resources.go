@@ -64,11 +64,11 @@ func strPtr(s string) *string { return &s }
 func (d *dynamoState) restoreTable(region, name string, snap *ddbSnapshot, jobID string) *ddbTable {
 	t := &ddbTable{
 		region: region, name: name, status: ddbtypes.TableStatusActive, created: d.s.now,
-		arn:     fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, d.s.accountID, name),
-		id:      d.s.uuid(),
-		tags:    map[string]string{restoreTestTag: jobID},
-		records: map[string]*ddbRecord{},
-		billing: ddbtypes.BillingModePayPerRequest,
+		arn:       fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, d.s.accountID, name),
+		id:        d.s.uuid(),
+		tags:      map[string]string{restoreTestTag: jobID},
+		records:   map[string]*ddbRecord{},
+		billing:   ddbtypes.BillingModePayPerRequest,
 		keySchema: slices.Clone(snap.keySchema), attrDefs: slices.Clone(snap.attrDefs),
 		bulkBytes: snap.bulkBytes, bulkItems: snap.bulkItems,
 	}
