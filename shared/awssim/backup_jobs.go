@@ -133,11 +133,12 @@ func (b *backupState) resourceExists(arn string) bool {
 	return true
 }
 
-// resourceSize is a DynamoDB table's size, or a seeded size for others.
+// resourceSize is a DynamoDB table's size (0 for an empty table), or a
+// seeded size for others.
 func (b *backupState) resourceSize(arn string) int64 {
 	if resourceTypeOf(arn) == "DynamoDB" {
 		if t := b.s.ddb.tables[arnRegion(arn)+"/"+resourceNameOf(arn)]; t != nil {
-			return max(aws.ToInt64(t.describe().TableSizeBytes), 1)
+			return aws.ToInt64(t.describe().TableSizeBytes)
 		}
 	}
 	return 1<<20 + b.s.rng.Int64N(1<<30)

@@ -284,9 +284,9 @@ func TestDecodeSamples(t *testing.T) {
 			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:05.118Z"),
 			CompletionDate: ts("2026-03-03T06:41:49.376Z"),
 		}},
-		// A snapshot in resources is no AWS Backup recovery point ARN.
 		"aws.backup/restore-job-state-change--failed.json": {"9d3f6a1c-4e8b-4b2d-8f7a-2c5e0d9b1f63", eb.KindRestoreJob, &eb.RestoreJobStateChange{
-			RestoreJobID: "1B7E3C95-D0A4-4F62-8E1B-5C9A2D7F0E38", Status: eb.RestoreJobFailed,
+			RestoreJobID: "1B7E3C95-D0A4-4F62-8E1B-5C9A2D7F0E38", Status: eb.RestoreJobFailed, RecoveryPointARN: paymentsSnapshot,
+			BackupVaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:prod-vault", SourceResourceARN: payments,
 			StatusMessage: "The specified DB subnet group does not exist: restore-test-subnets.", ResourceType: "RDS",
 			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:06.303Z"), BackupSizeInBytes: 22548578304,
 		}},

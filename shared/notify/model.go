@@ -147,6 +147,23 @@ type Digest struct {
 	OpenCounts map[Status]int `json:"openCounts"`
 	// New lists what this run notified as new or changed.
 	New []Finding `json:"new"`
+	// Recovery is how restore tests went over RecoveryWindow, per
+	// resource type; empty when there were none.
+	Recovery []RecoveryStats `json:"recovery,omitempty"`
+}
+
+// RecoveryWindow is the span of restore tests a digest summarizes.
+const RecoveryWindow = 30 * 24 * time.Hour
+
+// RecoveryStats is how the restore tests of one resource type went: the
+// median and the longest recovery time (restore job created → restored
+// resource validated) of those that passed.
+type RecoveryStats struct {
+	ResourceType  string `json:"resourceType"`
+	Tests         int    `json:"tests"`
+	Failed        int    `json:"failed"`
+	RTOP50Seconds int64  `json:"rtoP50Seconds"`
+	RTOMaxSeconds int64  `json:"rtoMaxSeconds"`
 }
 
 // MaxDigestOpen is how many open failures a digest lists; the rest are
