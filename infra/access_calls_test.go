@@ -75,6 +75,14 @@ func TestGrantsAreExactlyTheCalls(t *testing.T) {
 	}
 }
 
+// The tag the restored-table grant is conditioned on is the one the
+// compliance function knows restored resources by.
+func TestRestoreTestTagIsCompliances(t *testing.T) {
+	if restoreTestTag != compliance.RestoreTestTag {
+		t.Errorf("infra conditions on %q, shared/compliance knows %q", restoreTestTag, compliance.RestoreTestTag)
+	}
+}
+
 // iamPrefix is the IAM service prefix of an SDK package whose name is not
 // it.
 var iamPrefix = map[string]string{"arczonalshift": "arc-zonal-shift"}

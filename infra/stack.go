@@ -266,7 +266,9 @@ func newFunctionRole(w wiring, f function, id string) awsiam.Role {
 				"at run time (vaults, plans, tables, databases, alarms, any region of this account); Auto Scaling " +
 				"writes only on groups carrying the opt-in tag (aws:ResourceTag condition); ARC zonal shift writes on " +
 				"\"*\" only with the conditions arc-zonal-shift:ResourceIdentifier like this region's Auto Scaling groups " +
-				"and the opt-in tag (ARC has no resource type for Auto Scaling groups)."),
+				"and the opt-in tag (ARC has no resource type for Auto Scaling groups); backup:PutRestoreValidationResult " +
+				"on \"*\" only with aws:RequestedRegion (restore jobs have no resource type); DynamoDB reads of table data " +
+				"only on tables tagged awsbackup-restore-test (what restore tests restore)."),
 			AppliesTo: &wildcards,
 		}}, jsii.Bool(true))
 	}
@@ -290,6 +292,10 @@ func statement(w wiring, g grant) awsiam.PolicyStatement {
 			"StringEquals": map[string]any{"aws:ResourceTag/" + tag.Key: tag.Value},
 			"StringLike":   map[string]any{arcResourceKey: groupARNs(w)},
 		}
+	case restoreValidations:
+		props.Conditions = &map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": w.region}}
+	case restoreTestTables:
+		props.Conditions = &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + restoreTestTag: "false"}}
 	}
 	return awsiam.NewPolicyStatement(props)
 }
@@ -301,8 +307,10 @@ func resourcesOf(w wiring, g grant) []string {
 		return []string{"*"}
 	case optedInGroups:
 		return []string{groupARNs(w)}
-	case optedInShifts:
+	case optedInShifts, restoreValidations:
 		return []string{"*"} // scoped by its conditions, see statement
+	case restoreTestTables:
+		return []string{"arn:" + *w.stack.Partition() + ":dynamodb:*:" + *w.stack.Account() + ":table/*"}
 	case regionAlarms:
 		return []string{arn(w.stack, "cloudwatch", w.region, "alarm:*")}
 	case accountResources:
@@ -323,6 +331,11 @@ func resourcesOf(w wiring, g grant) []string {
 	// An unknown scope renders no resource, which CDK rejects at synthesis.
 	return nil
 }
+
+// restoreTestTag is the tag AWS Backup restore testing puts on what it
+// restores (shared/compliance.RestoreTestTag; the IAM test keeps them
+// equal).
+const restoreTestTag = "awsbackup-restore-test"
 
 // arcResourceKey is the condition key naming the resource of an ARC zonal
 // shift call.
