@@ -64,6 +64,9 @@ type evaluation struct {
 	findings []notify.Finding
 	decision string
 	attrs    []slog.Attr
+	// actions are the writes made outside the suite (a restore test's
+	// validation result), or planned in dry-run.
+	actions int
 }
 
 // Process handles one decoded event.
@@ -91,9 +94,9 @@ func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		return handler.Outcome{}, handler.Unprocessable(fmt.Sprintf("%s event with a %T detail", ev.Kind, ev.Detail), nil)
 	}
 	if err != nil {
-		return handler.Outcome{Decision: e.decision, Attrs: e.attrs}, err
+		return handler.Outcome{Decision: e.decision, Attrs: e.attrs, Actions: e.actions}, err
 	}
-	out := handler.Outcome{Decision: e.decision, Findings: len(e.findings), Attrs: e.attrs}
+	out := handler.Outcome{Decision: e.decision, Findings: len(e.findings), Attrs: e.attrs, Actions: e.actions}
 	if len(e.findings) == 0 {
 		return out, nil
 	}

@@ -180,4 +180,6 @@ const RestoreTestTag = "awsbackup-restore-test"
 
 // IsRestoreTestResource reports whether a name is one AWS Backup restore
 // testing gives what it restores (awsbackup-restore-test-…).
-func IsRestoreTestResource(name string) bool { return strings.HasPrefix(name, "awsbackup-restore-test") }
+func IsRestoreTestResource(name string) bool {
+	return strings.HasPrefix(name, "awsbackup-restore-test")
+}

@@ -20,8 +20,9 @@ import (
 //   - COMPLETED: what it restored is validated with read-only calls (at
 //     once with the protected resource's tags, which may set its targets),
 //     the result put to AWS Backup (PutRestoreValidationResult; not in
-//     dry-run), and the recovery time and point measured against their
-//     targets. A job someone already validated keeps that result, and one
+//     dry-run), and the recovery time (job created → completed, as
+//     validated) and point (restored recovery point made → job created)
+//     measured against their targets. A job someone already validated keeps that result, and one
 //     whose validation window ended unvalidated (TIMED_OUT) failed.
 //
 // Each test is recorded once in the state table (a redelivery reports the
@@ -92,6 +93,7 @@ func (p *Processor) restoreJob(ctx context.Context, ev eventbridge.Event, d *eve
 		case gone:
 			e.decision += "; AWS Backup no longer knows the job: no validation result put"
 		case p.policy.DryRun:
+			e.actions++
 			e.decision += "; dry run: validation result not put"
 		default:
 			err := p.observe.PutValidation(ctx, region, job.ID, rec.Succeeded, rec.Message)
@@ -103,6 +105,7 @@ func (p *Processor) restoreJob(ctx context.Context, ev eventbridge.Event, d *eve
 			case err != nil:
 				return e, err // the retry finds the record and puts it again
 			default:
+				e.actions++
 				e.decision += "; validation result put: " + outcomeWord(rec.Succeeded)
 			}
 		}
@@ -204,7 +207,10 @@ func (p *Processor) judgeRestore(ctx context.Context, ev eventbridge.Event, job 
 		}
 	}
 	var tags map[string]string
-	errs := fetch(validate, func() (err error) { tags, err = p.observe.Tags(ctx, job.SourceResourceARN, job.ResourceType); return err })
+	errs := fetch(validate, func() (err error) {
+		tags, err = p.observe.Tags(ctx, job.SourceResourceARN, job.ResourceType)
+		return err
+	})
 	if err := settle(ev, errs...); err != nil {
 		return t, targets, false, err
 	}
@@ -224,11 +230,12 @@ func (p *Processor) judgeRestore(ctx context.Context, ev eventbridge.Event, job 
 	}
 	t.RTOTarget, t.RPOTarget = targets.RTO, targets.RPO
 	if t.Succeeded {
-		validatedAt := t.ValidatedAt
-		if validatedAt.IsZero() {
-			validatedAt = now // validated by someone else: as late as selfheal knows it
-		}
-		t.RTO = nonNegative(validatedAt.Sub(job.Created))
+		// Recovered when the restore job completed with what the
+		// validation found usable. The validation's own moment is not the
+		// mark: AWS Backup's events reach EventBridge within minutes, and
+		// a retried delivery later still, so it would measure selfheal's
+		// delivery, not the recovery (ValidatedAt is recorded beside).
+		t.RTO = nonNegative(job.Completed.Sub(job.Created))
 		if !job.RecoveryPointCreated.IsZero() {
 			t.RPO = nonNegative(job.Created.Sub(job.RecoveryPointCreated))
 		}

@@ -66,7 +66,7 @@ func newRestoreRig(t *testing.T, p config.Policy, tags map[string]string) restor
 		RestoreTestingPlanName: aws.String("daily_restore_test"),
 		RestoreTestingSelection: &backuptypes.RestoreTestingSelectionForCreate{
 			RestoreTestingSelectionName: aws.String("tables"), ProtectedResourceType: aws.String("DynamoDB"),
-			IamRoleArn: aws.String("arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"),
+			IamRoleArn:            aws.String("arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"),
 			ProtectedResourceArns: []string{"*"}, ValidationWindowHours: aws.Int32(4),
 		},
 	}); err != nil {

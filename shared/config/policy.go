@@ -145,8 +145,9 @@ type Backup struct {
 // long a protected resource may go untested.
 type Recovery struct {
 	// RTOTarget: a restore test must take at most this long from the
-	// restore job's creation to selfheal having validated the restored
-	// resource (RESTORE_RTO). A resource's selfheal:rto tag overrides it.
+	// restore job's creation to its completion, with the restored resource
+	// validated usable (RESTORE_RTO). A resource's selfheal:rto tag
+	// overrides it.
 	// Default 4h.
 	RTOTarget Duration `json:"rtoTarget"`
 	// RPOTarget: the restored recovery point must be at most this old when

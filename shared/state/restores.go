@@ -36,8 +36,9 @@ type RestoreTest struct {
 	// ValidatedAt is when selfheal validated the restored resource (zero
 	// for a test that failed before).
 	ValidatedAt time.Time
-	// RTO is JobCreated → ValidatedAt and RPO RecoveryPointCreated →
-	// JobCreated; each zero when not measured.
+	// RTO is the restore job's creation → its completion, counted once
+	// the validation found the restored resource usable; RPO is
+	// RecoveryPointCreated → JobCreated. Each zero when not measured.
 	RTO, RPO time.Duration
 	// RTOTarget and RPOTarget are the targets the test was judged by.
 	RTOTarget, RPOTarget time.Duration

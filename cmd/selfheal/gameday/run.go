@@ -200,6 +200,8 @@ func (r *runner) step(ctx context.Context, st scenario.Step) {
 	case scenario.RunSchedule:
 		r.runSchedule(st, a)
 		return
+	case scenario.RunRestoreTest, scenario.FailRestore, scenario.GrowTable, scenario.EditPlan, scenario.DeletePlan, scenario.SetBackupRetention:
+		summary, err = w.restoreStep(ctx, a)
 	}
 	e := Entry{Kind: EntryStep, Step: st.Path, Summary: summary}
 	if err != nil {

@@ -226,6 +226,9 @@ func (w *World) seed(ctx context.Context) error {
 		if err := w.seedTable(ctx, t); err != nil {
 			return err
 		}
+		if err := w.seedTableData(ctx, t); err != nil {
+			return err
+		}
 	}
 	for _, d := range st.DBInstances {
 		out, err := rds.NewFromConfig(w.Sim.Config(d.Region)).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
@@ -258,6 +261,11 @@ func (w *World) seed(ctx context.Context) error {
 	}
 	for _, a := range st.Alarms {
 		if err := w.seedAlarm(a); err != nil {
+			return err
+		}
+	}
+	for _, p := range st.RestoreTestingPlans {
+		if err := w.seedRestoreTestingPlan(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -401,31 +409,12 @@ func (w *World) seedTable(ctx context.Context, t scenario.Table) error {
 
 func (w *World) seedPlan(ctx context.Context, p scenario.Plan) error {
 	client := backup.NewFromConfig(w.Sim.Config(p.Region))
-	in := &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{BackupPlanName: aws.String(p.Name)}}
-	for _, r := range p.Rules {
-		rule := backuptypes.BackupRuleInput{
-			RuleName: aws.String(r.Name), TargetBackupVaultName: aws.String(r.Vault),
-			EnableContinuousBackup: aws.Bool(r.Continuous),
-		}
-		if r.Schedule != "" {
-			rule.ScheduleExpression = aws.String(r.Schedule)
-		}
-		if r.DeleteAfterDays > 0 {
-			rule.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(r.DeleteAfterDays))}
-		}
-		for _, c := range r.Copies {
-			ca := backuptypes.CopyAction{DestinationBackupVaultArn: aws.String(w.vaultARNs[key(c.Region, c.Vault)])}
-			if c.DeleteAfterDays > 0 {
-				ca.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(c.DeleteAfterDays))}
-			}
-			rule.CopyActions = append(rule.CopyActions, ca)
-		}
-		in.BackupPlan.Rules = append(in.BackupPlan.Rules, rule)
-	}
+	in := &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{BackupPlanName: aws.String(p.Name), Rules: w.planRules(p.Rules)}}
 	out, err := client.CreateBackupPlan(ctx, in)
 	if err != nil {
 		return fmt.Errorf("create backup plan %s: %w", p.Name, err)
 	}
+	w.arns["plan "+key(p.Region, p.Name)] = aws.ToString(out.BackupPlanId)
 	var resources []string
 	for _, t := range p.Tables {
 		resources = append(resources, w.arns["table "+key(p.Region, t)])

@@ -100,6 +100,7 @@ func parse(r *reader, data []byte, opts Options) *Scenario {
 	w := &world{sc: sc, opts: opts, r: r, health: map[string]healthIssue{}}
 	w.index()
 	w.checkState()
+	w.checkRestoreTestingPlans()
 	if _, ok := root.array("timeline", false); ok {
 		for i, so := range root.objects("timeline") {
 			if st, ok := w.step(so, index("timeline", i)); ok {
