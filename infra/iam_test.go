@@ -226,7 +226,7 @@ func TestPolicyWalkerFindsEachProblem(t *testing.T) {
 func TestLeastPrivilege(t *testing.T) {
 	s := synth(t)
 	for _, rs := range s.stacks {
-		if len(policiesIn(rs.doc)) < 2*len(functions) {
+		if len(policiesIn(rs.doc)) < 2*len(deployed(s.settings)) {
 			t.Fatalf("%s: found only %d policies; the walker is not seeing the template", rs.region, len(policiesIn(rs.doc)))
 		}
 		for _, p := range policyProblems(rs.doc, s.settings.Policy.OptInTag) {
@@ -240,7 +240,7 @@ func TestLeastPrivilege(t *testing.T) {
 func TestRolesGrantExactlyTheAccessTable(t *testing.T) {
 	s := synth(t)
 	rs := s.stacks[0]
-	for _, f := range functions {
+	for _, f := range deployed(s.settings) {
 		want := []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 		for _, g := range access[f.name] {
 			want = append(want, g.actions...)

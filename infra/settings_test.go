@@ -117,7 +117,7 @@ func TestContextValidation(t *testing.T) {
 		{"not an object", `["us-east-1"]`,
 			[]string{`selfheal: must be a JSON object like {"regions": ["us-east-1"]}`}},
 		{"unknown key", `{"region": "us-east-1"}`,
-			[]string{"selfheal.region: unknown key (known: account, regions, notificationEmails, sweepSchedule, logRetentionDays, policy)"}},
+			[]string{"selfheal.region: unknown key (known: account, regions, notificationEmails, sweepSchedule, logRetentionDays, policy, organization)"}},
 		{"no regions", `{"regions": []}`,
 			[]string{"selfheal.regions: must name at least one region to deploy to"}},
 		{"regions not a list", `{"regions": "us-east-1"}`,
@@ -200,9 +200,9 @@ func TestInvalidContextFailsSynth(t *testing.T) {
 	synth(t) // the jsii kernel is up: building an app is cheap
 	ctx := map[string]any{contextKey: map[string]any{"regions": []any{"moon-1"}, "sweepSchedule": "often"}}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
-	stacks, _, err := build(app, "does-not-matter", noEnv)
-	if len(stacks) != 0 {
-		t.Errorf("built %d stacks from a bad context", len(stacks))
+	d, _, err := build(app, "does-not-matter", noEnv)
+	if len(d.regions) != 0 || d.members != nil {
+		t.Errorf("built %d stacks from a bad context", len(d.regions))
 	}
 	want := "selfheal: cdk.json context \"selfheal\" has 2 problem(s):\n" +
 		"  - selfheal.regions[0]: \"moon-1\" is not an AWS region name\n" +
