@@ -115,6 +115,12 @@ var sharedOrganization = sync.OnceValues(func() (*synthesis, error) {
 // exampleOrganization is the organization context the README shows.
 var exampleOrganization = filepath.Join("..", "docs", "organization-example.json")
 
+// bothShapes is the single-account and the organization synthesis.
+func bothShapes(t *testing.T) []*synthesis {
+	t.Helper()
+	return []*synthesis{synth(t), synthOrganization(t)}
+}
+
 // synthOrganization returns the shared organization synthesis.
 func synthOrganization(t *testing.T) *synthesis {
 	t.Helper()
@@ -165,7 +171,9 @@ func synthesize(selfheal map[string]any) (*synthesis, error) {
 		return nil, err
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
-	nag := func() awscdk.IAspect { return cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}) }
+	nag := func() awscdk.IAspect {
+		return cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+	}
 	awscdk.Aspects_Of(app).Add(nag(), nil)
 	d, s, err := build(app, assets, func(string) string { return "" }, nag())
 	if err != nil {

@@ -68,8 +68,7 @@ func newHub(w wiring, patterns []events.Pattern, fns map[string]awslambda.Functi
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
 func newHubBus(w wiring) awsevents.CfnEventBus {
 	return awsevents.NewCfnEventBus(w.stack, jsii.String("HubBus"), &awsevents.CfnEventBusProps{
-		Name:        jsii.String(hubBusName),
-		Description: jsii.String("selfheal: events forwarded by the organization's member accounts in " + w.region),
+		Name: jsii.String(hubBusName),
 		// The policy names the bus by ARN: a Ref to itself would be a cycle.
 		Policy: map[string]any{
 			"Version": "2012-10-17",

@@ -255,6 +255,14 @@ func parseOrganization(doc json.RawMessage, hubRegions []string, regionsOK bool,
 	if len(org.Regions) == 0 {
 		org.Regions = slices.Clone(hubRegions)
 	}
+	if len(org.MemberOUs) == 0 && len(org.MemberAccounts) == 0 {
+		errs.add("organization", "names no member: set memberOUs (auto-deployed to every account in them) or memberAccounts")
+	}
+	if len(org.MemberAccounts) > 0 && org.RootID == "" {
+		// A StackSet resource reaches single accounts only through an OU:
+		// the root, intersected with the list.
+		errs.add("organization.rootId", "must be set with memberAccounts: the organization's root id (r-...), from `aws organizations list-roots`")
+	}
 	for i, r := range org.Regions {
 		if regionsOK && !slices.Contains(hubRegions, r) {
 			errs.add(fmt.Sprintf("organization.regions[%d]", i),

@@ -229,3 +229,87 @@ func TestMissingBootstrapSaysRunMakeBuild(t *testing.T) {
 		t.Errorf("the app wrote into the asset folder: %v", entries)
 	}
 }
+
+// The organization is handed to shared/config; the deployment adds its
+// defaults and what only it can check.
+func TestOrganizationContext(t *testing.T) {
+	hub := `"regions": ["us-east-1", "eu-west-1"]`
+	tests := []struct {
+		name     string
+		ctx      string
+		regions  []string // member regions, when valid
+		problems []string
+	}{
+		{"member regions default to the hub's", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberOUs": ["ou-a1b2-11111111"]}}`,
+			[]string{"us-east-1", "eu-west-1"}, nil},
+		{"fewer member regions", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberOUs": ["ou-a1b2-11111111"], "regions": ["eu-west-1"]}}`,
+			[]string{"eu-west-1"}, nil},
+		{"a member region without a hub", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberOUs": ["ou-a1b2-11111111"], "regions": ["eu-west-1", "ap-south-1"]}}`,
+			nil, []string{`selfheal.organization.regions[1]: "ap-south-1" has no hub stack: add it to selfheal.regions (members forward their events to the hub bus of the same region)`}},
+		{"no member", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5"}}`,
+			nil, []string{"selfheal.organization: names no member: set memberOUs (auto-deployed to every account in them) or memberAccounts"}},
+		{"accounts without the root", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666"]}}`,
+			nil, []string{"selfheal.organization.rootId: must be set with memberAccounts: the organization's root id (r-...), from `aws organizations list-roots`"}},
+		{"accounts with the root", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666"], "rootId": "r-a1b2"}}`,
+			[]string{"us-east-1", "eu-west-1"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := parseSettings(decode(t, tt.ctx), noEnv)
+			var cerr *config.Error
+			if errors.As(err, &cerr) {
+				if diff := cmp.Diff(tt.problems, cerr.Problems); diff != "" {
+					t.Errorf("problems (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil || tt.problems != nil {
+				t.Fatalf("err = %v, want problems %v", err, tt.problems)
+			}
+			if diff := cmp.Diff(tt.regions, s.Organization.Regions); diff != "" {
+				t.Errorf("member regions (-want +got):\n%s", diff)
+			}
+			got, err := config.ParseOrganization([]byte(s.OrganizationJSON))
+			if err != nil {
+				t.Fatalf("SELFHEAL_ORGANIZATION does not load: %v", err)
+			}
+			if diff := cmp.Diff(*s.Organization, got); diff != "" {
+				t.Errorf("canonical document (-settings +loaded):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Without "organization" the deployment is a single account, and null says
+// the same.
+func TestNoOrganizationIsASingleAccount(t *testing.T) {
+	for _, ctx := range []string{`{}`, `{"organization": null}`} {
+		s, err := parseSettings(decode(t, ctx), noEnv)
+		if err != nil || s.Organization != nil || s.OrganizationJSON != "" {
+			t.Errorf("%s: organization %v %q, err %v", ctx, s.Organization, s.OrganizationJSON, err)
+		}
+	}
+}
+
+// A problem inside the organization reads like one inside the policy: the
+// path from selfheal, the words of shared/config.
+func TestOrganizationProblemsComeFromSharedConfig(t *testing.T) {
+	doc := `{"id": "not-an-org", "memberOUs": "ou-a1b2-11111111"}`
+	_, err := config.ParseOrganization([]byte(doc))
+	var want *config.Error
+	if !errors.As(err, &want) {
+		t.Fatalf("config.ParseOrganization(%s) = %v, want problems", doc, err)
+	}
+	_, err = parseSettings(decode(t, `{"organization": `+doc+`}`), noEnv)
+	var got *config.Error
+	if !errors.As(err, &got) {
+		t.Fatalf("err = %v, want problems", err)
+	}
+	var prefixed []string
+	for _, p := range want.Problems {
+		prefixed = append(prefixed, "selfheal.organization."+p)
+	}
+	if diff := cmp.Diff(prefixed, got.Problems); diff != "" {
+		t.Errorf("problems (-shared/config +context):\n%s", diff)
+	}
+}

@@ -258,8 +258,7 @@ func assertInvokePermission(t *testing.T, rs *regionStack, ruleID, fnID string) 
 // cannot deliver to the dead-letter queue, which lets exactly the suite's
 // rules write to it.
 func TestEveryTargetHasRetryPolicyAndDeadLetterQueue(t *testing.T) {
-	s := synth(t)
-	for _, rs := range s.stacks {
+	for _, rs := range append(synth(t).stacks, synthOrganization(t).stacks...) {
 		queueID, _ := rs.byPath(t, "DeadLetters/Resource")
 		var ruleARNs []any
 		for id, rule := range rs.ofType("AWS::Events::Rule") {
@@ -371,7 +370,12 @@ func TestEncryptionTLSAndDurability(t *testing.T) {
 // throttles and lost failures of each function, and any message in the
 // dead-letter queue.
 func TestAlarmsNotifyTheTopic(t *testing.T) {
-	s := synth(t)
+	for _, s := range bothShapes(t) {
+		alarmsNotifyTheTopic(t, s)
+	}
+}
+
+func alarmsNotifyTheTopic(t *testing.T, s *synthesis) {
 	for _, rs := range s.stacks {
 		topicID, _ := rs.byPath(t, "Notifications/Resource")
 		queueID, _ := rs.byPath(t, "DeadLetters/Resource")
@@ -381,8 +385,15 @@ func TestAlarmsNotifyTheTopic(t *testing.T) {
 			id := pascal(f.name)
 			watches = append(watches,
 				watch{id + "Errors", "Errors", "AWS/Lambda"},
-				watch{id + "Throttles", "Throttles", "AWS/Lambda"},
-				watch{id + "DestinationFailures", "DestinationDeliveryFailures", "AWS/Lambda"})
+				watch{id + "Throttles", "Throttles", "AWS/Lambda"})
+			if !f.synchronous {
+				watches = append(watches, watch{id + "DestinationFailures", "DestinationDeliveryFailures", "AWS/Lambda"})
+			}
+		}
+		if s.settings.Organization != nil {
+			watches = append(watches,
+				watch{"OrgSweepFailed", "ExecutionsFailed", "AWS/States"},
+				watch{"OrgSweepTimedOut", "ExecutionsTimedOut", "AWS/States"})
 		}
 		watches = append(watches, watch{"DeadLettersNotEmpty", "ApproximateNumberOfMessagesVisible", "AWS/SQS"})
 		for _, w := range watches {
