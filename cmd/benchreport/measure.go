@@ -48,8 +48,8 @@ func functionEnv() []string {
 
 // pingEvent is an EventBridge event of a kind no function handles: its
 // invocation is a logged no-op that calls no AWS API, so its round trip
-// is the function's own (the functions' AWS clients do not read
-// AWS_ENDPOINT_URL, see BENCHMARKS.md).
+// is the function's own (a call would go to AWS_ENDPOINT_URL, which
+// refuses at once).
 var pingEvent = []byte(`{"version":"0","id":"5d1c7e2a-0000-4000-8000-00000000be01","detail-type":"Benchmark Ping",` +
 	`"source":"selfheal.bench","account":"123456789012","time":"2026-11-02T03:00:00Z","region":"us-east-1","resources":[],"detail":{}}`)
 

@@ -18,18 +18,25 @@ const MaxAttempts = 5
 // given, credentials from the environment Lambda sets
 // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), adaptive
 // retry mode (client-side rate limiting on throttles, which a sweep over
-// thousands of resources meets).
+// thousands of resources meets), and the endpoints the environment
+// configures, exactly as the SDK's shared config reads them
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS): the functions run unchanged against
+// moto, LocalStack or any AWS-compatible endpoint. With none set, the
+// clients resolve AWS's own endpoints.
 //
 // It deliberately avoids config.LoadDefaultConfig, whose shared-config,
 // SSO, STS and IMDS providers a Lambda never uses but would pay for in
 // binary size and init time. The CLI, which does need the full chain,
 // loads its own config and passes it to the same handlers.
 func LambdaConfig(region string) aws.Config {
-	return aws.Config{
+	cfg := aws.Config{
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(envCredentials{}),
 		Retryer:     AdaptiveRetryer,
 	}
+	withConfiguredEndpoints(&cfg)
+	return cfg
 }
 
 // AdaptiveRetryer is the retryer every production client uses.

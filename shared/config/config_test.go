@@ -146,10 +146,11 @@ func TestParsePolicyReportsEachProblem(t *testing.T) {
 
 func TestAllProblemsReportedTogether(t *testing.T) {
 	e := map[string]string{
-		config.EnvRegion:   "moon-1",
-		config.EnvQueueURL: "sqs://nope",
-		config.EnvRegions:  "us-east-1,nowhere",
-		config.EnvPolicy:   `{"vaultLock": {"minRetentionDays": 40, "maxRetentionDays": 30}, "crossRegion": {"copyDeadline": "2x"}}`,
+		config.EnvRegion:                      "moon-1",
+		config.EnvQueueURL:                    "sqs://nope",
+		config.EnvRegions:                     "us-east-1,nowhere",
+		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "1",
+		config.EnvPolicy:                      `{"vaultLock": {"minRetentionDays": 40, "maxRetentionDays": 30}, "crossRegion": {"copyDeadline": "2x"}}`,
 	}
 	_, err := config.Load(env(e))
 	var cerr *config.Error
@@ -161,6 +162,7 @@ func TestAllProblemsReportedTogether(t *testing.T) {
 		`SELFHEAL_TOPIC_ARN: "" is not an SNS topic ARN`,
 		`SELFHEAL_TABLE: must be set`,
 		`SELFHEAL_DLQ_URL: "sqs://nope" is not an SQS queue URL`,
+		`AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "1": need true or false`,
 		`SELFHEAL_REGIONS: "nowhere" is not an AWS region name`,
 		`SELFHEAL_POLICY.vaultLock: minRetentionDays 40 > maxRetentionDays 30`,
 		`SELFHEAL_POLICY.crossRegion.copyDeadline: "2x" is not a duration (write it like "15m" or "24h")`,
@@ -171,6 +173,38 @@ func TestAllProblemsReportedTogether(t *testing.T) {
 	msg := err.Error()
 	if !strings.HasPrefix(msg, "invalid configuration: ") || !strings.Contains(msg, "minRetentionDays 40 > maxRetentionDays 30; ") {
 		t.Errorf("error text %q does not list the problems in one line", msg)
+	}
+}
+
+// SQS serves https queue URLs; an emulator on this machine (moto,
+// LocalStack) serves http ones, accepted on a loopback host only, so a
+// deployed function is held to https.
+func TestQueueURL(t *testing.T) {
+	for _, c := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://sqs.us-east-1.amazonaws.com/123456789012/selfheal-dlq", true},
+		{"https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo", true},
+		{"http://127.0.0.1:45123/123456789012/selfheal-dlq", true},
+		{"http://127.9.9.9:4566/000000000000/dlq", true},
+		{"http://localhost:4566/000000000000/dlq", true},
+		{"http://[::1]:4566/000000000000/dlq", true},
+		{"http://sqs.us-east-1.amazonaws.com/123456789012/selfheal-dlq", false},
+		{"http://10.0.0.5:4566/123456789012/dlq", false},
+		{"http://localhost.example.com/123456789012/dlq", false},
+		{"http://127.0.0.1.nip.io/123456789012/dlq", false},
+		{"http://user@127.0.0.1:4566/123456789012/dlq", false},
+		{"https://", false},
+		{"sqs://nope", false},
+		{"", false},
+	} {
+		e := baseEnv()
+		e[config.EnvQueueURL] = c.url
+		_, err := config.Load(env(e))
+		if (err == nil) != c.ok {
+			t.Errorf("%q: error %v, want accepted %v", c.url, err, c.ok)
+		}
 	}
 }
 

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/selfheal/selfheal/shared/awsapi"
 )
 
 // Environment variables a deployment sets. The CDK app writes exactly these.
@@ -63,8 +67,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.TableName == "" {
 		errs.add(EnvTableName, "must be set")
 	}
-	if !strings.HasPrefix(c.QueueURL, "https://") {
+	if !validQueueURL(c.QueueURL) {
 		errs.add(EnvQueueURL, "%q is not an SQS queue URL", c.QueueURL)
+	}
+	if _, err := awsapi.IgnoreConfiguredEndpoints(getenv); err != nil {
+		errs.add(awsapi.EnvIgnoreConfiguredEndpoints, "%q: need true or false", getenv(awsapi.EnvIgnoreConfiguredEndpoints))
 	}
 	c.Regions = []string{c.Region}
 	if raw := strings.TrimSpace(getenv(EnvRegions)); raw != "" {
@@ -95,6 +102,30 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// validQueueURL accepts an https URL, as SQS serves, and an http one on a
+// loopback host only: an AWS-compatible emulator on the same machine (moto,
+// LocalStack, reached through AWS_ENDPOINT_URL) serves http queue URLs,
+// and a loopback address can never name a queue in AWS, so a deployed
+// function's URL is held to https as before.
+func validQueueURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return true
+		}
+		ip, err := netip.ParseAddr(host)
+		return err == nil && ip.IsLoopback()
+	}
+	return false
 }
 
 // ParsePolicy reads a policy document: omitted keys keep their defaults,
