@@ -246,13 +246,9 @@ func newForwarders(stack awscdk.Stack, s settings, patterns []events.Pattern) er
 func newStackSets(stack awscdk.Stack, s settings, name, body string, regions []string, capability, description string) {
 	org := s.Organization
 	// Listed accounts are left out of the OU StackSet, so no account gets
-	// the template twice (the named role would collide).
-	var single []string
-	for _, a := range org.MemberAccounts {
-		if a != s.Account {
-			single = append(single, a)
-		}
-	}
+	// the template twice (the named role would collide). The settings
+	// refuse the hub among them.
+	single := org.MemberAccounts
 	add := func(id, setName string, autoDeploy bool, targets *awscdk.CfnStackSet_DeploymentTargetsProperty) {
 		awscdk.NewCfnStackSet(stack, jsii.String(id), &awscdk.CfnStackSetProps{
 			StackSetName:    jsii.String(setName),

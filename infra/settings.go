@@ -130,7 +130,7 @@ func parseSettings(raw any, getenv func(string) string) (settings, error) {
 		errs.add("logRetentionDays", "%d is not a CloudWatch Logs retention (one of %s)", retention, retentionChoices())
 	}
 	s.Policy, s.PolicyJSON = parsePolicy(fields["policy"], &errs)
-	s.Organization, s.OrganizationJSON = parseOrganization(fields["organization"], s.Regions, ok["regions"], &errs)
+	s.Organization, s.OrganizationJSON = parseOrganization(fields["organization"], s.Account, s.Regions, ok["regions"], &errs)
 
 	if len(errs) > 0 {
 		return settings{}, &config.Error{Problems: errs}
@@ -235,7 +235,7 @@ func parsePolicy(doc json.RawMessage, errs *problems) (config.Policy, string) {
 // every member region has a hub stack, whose bus its members forward to.
 // Member regions default to the hub's regions. Absent (or null), the
 // deployment is a single account: nil.
-func parseOrganization(doc json.RawMessage, hubRegions []string, regionsOK bool, errs *problems) (*config.Organization, string) {
+func parseOrganization(doc json.RawMessage, hub string, hubRegions []string, regionsOK bool, errs *problems) (*config.Organization, string) {
 	doc = bytes.TrimSpace(doc)
 	if len(doc) == 0 || string(doc) == "null" {
 		return nil, ""
@@ -257,6 +257,12 @@ func parseOrganization(doc json.RawMessage, hubRegions []string, regionsOK bool,
 	}
 	if len(org.MemberOUs) == 0 && len(org.MemberAccounts) == 0 {
 		errs.add("organization", "names no member: set memberOUs (auto-deployed to every account in them) or memberAccounts")
+	}
+	for i, a := range org.MemberAccounts {
+		if a == hub {
+			errs.add(fmt.Sprintf("organization.memberAccounts[%d]", i),
+				"%s is the hub account: its own stacks handle its events and sweep it", a)
+		}
 	}
 	if len(org.MemberAccounts) > 0 && org.RootID == "" {
 		// A StackSet resource reaches single accounts only through an OU:

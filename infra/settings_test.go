@@ -250,6 +250,8 @@ func TestOrganizationContext(t *testing.T) {
 			nil, []string{"selfheal.organization: names no member: set memberOUs (auto-deployed to every account in them) or memberAccounts"}},
 		{"accounts without the root", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666"]}}`,
 			nil, []string{"selfheal.organization.rootId: must be set with memberAccounts: the organization's root id (r-...), from `aws organizations list-roots`"}},
+		{"the hub as a member", `{"account": "111122223333", ` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666", "111122223333"], "rootId": "r-a1b2"}}`,
+			nil, []string{"selfheal.organization.memberAccounts[1]: 111122223333 is the hub account: its own stacks handle its events and sweep it"}},
 		{"accounts with the root", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666"], "rootId": "r-a1b2"}}`,
 			[]string{"us-east-1", "eu-west-1"}, nil},
 	}
