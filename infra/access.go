@@ -51,7 +51,30 @@ const (
 	topic      // the stack's SNS topic
 	topicKey   // the KMS key the topic is encrypted with
 	queue      // the stack's dead-letter / quarantine queue
+	// memberRoles is the member role (organization.memberRoleName) of
+	// every account, with the condition aws:ResourceOrgID = the
+	// organization: no role of that name outside it.
+	memberRoles
+	// organizationResources is the ARN patterns in grant.arns, with
+	// {organization} for the organization's id: its roots, OUs and
+	// accounts, whatever its management account.
+	organizationResources
+	// organizationWide is "Resource": "*" for the Organizations reads that
+	// have no resource-level permission; called in the hub only.
+	organizationWide
 )
+
+// inMemberAccount reports whether a scope names resources of the account an
+// event or a sweep is about, which in an organization is a member account
+// reached through the member role. The others are the hub's own: its state,
+// topic and queue, the organization's structure, the member roles.
+func (s scope) inMemberAccount() bool {
+	switch s {
+	case anyResource, optedInGroups, optedInShifts, regionAlarms, accountResources:
+		return true
+	}
+	return false
+}
 
 // grant is one IAM statement: actions on the resources of a scope.
 type grant struct {
@@ -109,6 +132,42 @@ var (
 	// The queue uses SQS-managed encryption: no KMS permission needed.
 	quarantine = grant{actions: []string{"sqs:SendMessage"}, scope: queue}
 )
+
+// inOrganization is what every function of an organization's hub may do
+// besides its own grants: act in a member account as the member role
+// (shared/awsapi assumes it per event account and caches the credentials).
+var inOrganization = []grant{{actions: []string{"sts:AssumeRole"}, scope: memberRoles}}
+
+// sweepReads are the account-wide reads of one sweep of one account: the
+// compliance sweep's, and in an organization each org-sweep child's.
+var sweepReads = []grant{
+	// The sweep reads the DR regions too: every ARN pattern below spans
+	// all regions of the account, and every grant is a read. Exactly the
+	// calls of shared/sweep/aws.go: list calls carry what the checks need
+	// (lifecycle, encryption, retention, tags of databases), so no
+	// Describe* per resource.
+	{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
+		arns: []string{"backup:*:{account}:backup-vault:*"}},
+	{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
+		arns: []string{"backup:*:{account}:backup-plan:*"}},
+	// The List* actions have no resource-level permissions.
+	{actions: []string{
+		"backup:ListBackupVaults",
+		"backup:ListBackupPlans",
+		"backup:ListProtectedResources",
+		"backup:ListCopyJobs",
+		"dynamodb:ListTables",
+		"autoscaling:DescribeAutoScalingGroups",
+	}, scope: anyResource},
+	{actions: []string{
+		"dynamodb:DescribeContinuousBackups",
+		"dynamodb:ListTagsOfResource",
+	}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
+	{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
+		arns: []string{"rds:*:{account}:db:*"}},
+	{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
+		arns: []string{"rds:*:{account}:cluster:*"}},
+}
 
 // access lists, per function, every grant. Keys are the folder names under
 // functions/.
@@ -184,33 +243,32 @@ var access = map[string][]grant{
 	),
 
 	"compliance-sweep": join(
+		sweepReads,
+		[]grant{stateItems, findingStates, quarantine},
+		publish,
+	),
+
+	// The organization sweep's three tasks in one function: list the
+	// accounts in scope, sweep one account and region (a member's as the
+	// member role, the hub's own with these reads), write the digest.
+	"org-sweep": join(
+		sweepReads,
 		[]grant{
-			// The sweep reads the DR regions too: every ARN pattern below
-			// spans all regions of the account, and every grant is a read.
-			// Exactly the calls of shared/sweep/aws.go: list calls carry
-			// what the checks need (lifecycle, encryption, retention, tags
-			// of databases), so no Describe* per resource.
-			{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
-				arns: []string{"backup:*:{account}:backup-vault:*"}},
-			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
-				arns: []string{"backup:*:{account}:backup-plan:*"}},
-			// The List* actions have no resource-level permissions.
+			// ListAccounts has no resource-level permission.
+			{actions: []string{"organizations:ListAccounts"}, scope: organizationWide},
+			// The others take this organization's roots, OUs and accounts;
+			// the management account's id in their ARNs is left open, so
+			// a delegated administrator needs no more.
+			// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
 			{actions: []string{
-				"backup:ListBackupVaults",
-				"backup:ListBackupPlans",
-				"backup:ListProtectedResources",
-				"backup:ListCopyJobs",
-				"dynamodb:ListTables",
-				"autoscaling:DescribeAutoScalingGroups",
-			}, scope: anyResource},
-			{actions: []string{
-				"dynamodb:DescribeContinuousBackups",
-				"dynamodb:ListTagsOfResource",
-			}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
-			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
-				arns: []string{"rds:*:{account}:db:*"}},
-			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
-				arns: []string{"rds:*:{account}:cluster:*"}},
+				"organizations:ListAccountsForParent",
+				"organizations:ListChildren",
+				"organizations:ListParents",
+			}, scope: organizationResources, arns: []string{
+				"organizations::*:root/{organization}/*",
+				"organizations::*:ou/{organization}/*",
+				"organizations::*:account/{organization}/*",
+			}},
 			stateItems,
 			findingStates,
 			quarantine,
