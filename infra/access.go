@@ -70,7 +70,7 @@ const (
 // topic and queue, the organization's structure, the member roles.
 func (s scope) inMemberAccount() bool {
 	switch s {
-	case anyResource, optedInGroups, optedInShifts, regionAlarms, accountResources:
+	case anyResource, optedInGroups, optedInShifts, regionAlarms, accountResources, restoreValidations, restoreTestTables:
 		return true
 	}
 	return false
