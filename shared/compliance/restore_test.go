@@ -34,7 +34,12 @@ type restoreRig struct {
 func newRestoreRig(t *testing.T, p config.Policy, tags map[string]string) restoreRig {
 	t.Helper()
 	h := newHarness(t, p, awssim.WithTick(time.Minute))
-	r := restoreRig{harness: h, ddb: dynamodb.NewFromConfig(h.sim.Config(region))}
+	return newRestoreRigOn(t, restoreRig{harness: h, ddb: dynamodb.NewFromConfig(h.sim.Config(region))}, tags)
+}
+
+func newRestoreRigOn(t testing.TB, r restoreRig, tags map[string]string) restoreRig {
+	t.Helper()
+	h := r.harness
 	r.table = createTable(t, h.sim, "orders", 35)
 	for i := range 4 {
 		if _, err := r.ddb.PutItem(h.ctx, &dynamodb.PutItemInput{TableName: aws.String("orders"), Item: map[string]ddbtypes.AttributeValue{
@@ -452,5 +457,79 @@ func TestRestoreMeasures(t *testing.T) {
 	unknown.RecoveryPointCreated = time.Time{}
 	if f := compliance.RestoreRPO(unknown, "policy"); f.Status != notify.StatusNotApplicable {
 		t.Errorf("RPO of an unknown recovery point time: %s, want NOT_APPLICABLE", f.Status)
+	}
+}
+
+// The cost of one restore test's validation: the Restore Job State Change
+// of a completed restore test of orders (4 items), through the real
+// boundary, processor and SDK clients. Each iteration restores anew
+// (untimed): a validated job's table is gone. calls/op counts every call
+// of the delivery (the restore job, the table, one item, the tags, the
+// validation result, the state table, SNS); account/op those to the
+// account: four reads and the validation result.
+func BenchmarkHandleRestoreJob(b *testing.B) {
+	p := config.DefaultPolicy()
+	h := newHarness(b, p, awssim.WithTick(time.Minute))
+	r := restoreRig{harness: h, ddb: dynamodb.NewFromConfig(h.sim.Config(region))}
+	rig := newRestoreRigOn(b, r, nil)
+	var calls, account int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		raw := rig.nextCompleted(b)
+		start := rig.sim.CallCount()
+		b.StartTimer()
+		if err := rig.deliver(raw); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for _, c := range rig.sim.CallsSince(start) {
+			calls++
+			if c.Service == awssim.ServiceBackup || (c.Service == awssim.ServiceDynamoDB && c.Operation != "GetItem" && c.Operation != "PutItem" &&
+				c.Operation != "UpdateItem" && c.Operation != "BatchGetItem" && c.Operation != "TransactWriteItems" && c.Operation != "Query") {
+				account++
+			}
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
+	b.ReportMetric(float64(account)/float64(b.N), "account/op")
+}
+
+// nextCompleted runs the restore testing plan and returns its job's
+// COMPLETED event, the earlier ones delivered.
+func (r restoreRig) nextCompleted(b *testing.B) []byte {
+	if _, err := r.sim.RunRestoreTestingPlan(region, "daily_restore_test"); err != nil {
+		b.Fatal(err)
+	}
+	for range 60 {
+		r.sim.Advance(time.Minute)
+		for _, d := range r.pending() {
+			if strings.Contains(string(d.Raw), `"status":"COMPLETED"`) {
+				return d.Raw
+			}
+		}
+	}
+	b.Fatal("no completed restore job")
+	return nil
+}
+
+// The decision alone: a restore test judged on what was read.
+func BenchmarkDecideRestoreTest(b *testing.B) {
+	job := compliance.RestoreJobState{CreatedResourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/awsbackup-restore-test-1", BackupSizeInBytes: 36048}
+	restored := compliance.RestoredState{ARN: job.CreatedResourceARN, Kind: compliance.RestoredTable, Status: "ACTIVE", Read: true, ItemRead: true, ItemCount: 25}
+	targets := compliance.TargetsFor(map[string]string{compliance.TagRTO: "1h"}, config.DefaultPolicy().Recovery)
+	t0 := time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		ok, msg := compliance.ValidateRestore(job, restored)
+		t := state.RestoreTest{ResourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/orders", ResourceType: "AWS::DynamoDB::Table",
+			Succeeded: ok, Message: msg, JobCreated: t0, RecoveryPointCreated: t0.Add(-time.Hour), At: t0.Add(11 * time.Minute),
+			RTO: 11 * time.Minute, RPO: time.Hour, RTOTarget: targets.RTO, RPOTarget: targets.RPO}
+		fs := []notify.Finding{compliance.RestoreTestFailed(t), compliance.RestoreRTO(t, targets.RTOFrom), compliance.RestoreRPO(t, targets.RPOFrom)}
+		if len(fs) != 3 || fs[1].Status != notify.StatusPass {
+			b.Fatal(fs)
+		}
 	}
 }
