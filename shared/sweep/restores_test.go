@@ -85,3 +85,26 @@ func TestRestoreTestedOff(t *testing.T) {
 		t.Errorf("RESTORE_TESTED with the check off: %+v", f)
 	}
 }
+
+// A short retention does not make an untested resource look new: the
+// first run marks when it was first seen protected, and that mark, not its
+// oldest recovery point left, says when a restore test is due.
+func TestRestoreTestedRemembersFirstProtection(t *testing.T) {
+	p := config.DefaultPolicy()
+	p.Recovery.MaxUntested = config.Dur(48 * time.Hour)
+	p.Notify.NotifyPass = true
+	h := newHarness(t, p, []string{home})
+	h.vault(home, "prod", nil)
+	orders := h.table(home, "orders")
+	h.plan(home, "daily", ruleSpec{name: "daily", vault: "prod", schedule: "cron(0 5 ? * * *)", keep: 1}, orders)
+	h.sim.AdvanceTo(time.Date(2026, 11, 2, 5, 5, 0, 0, time.UTC))
+	h.deliver()
+	h.mustRun()
+	h.sim.AdvanceTo(time.Date(2026, 11, 5, 5, 30, 0, 0, time.UTC)) // the first recovery points have expired
+	h.deliver()
+	h.mustRun()
+	if f, _ := restoreTestedOf(h, orders); f.Status != notify.StatusFail || f.Observed["protectedSince"] != "2026-11-02T05:00:00Z" {
+		t.Errorf("three days protected, one day of recovery points left: %s (protected since %s), want FAIL since the first backup",
+			f.Status, f.Observed["protectedSince"])
+	}
+}
