@@ -21,16 +21,19 @@ type Tasks struct {
 const (
 	TaskList      = "list"
 	TaskSweep     = "sweep"
+	TaskFailed    = "failed"
 	TaskAggregate = "aggregate"
 )
 
 // State names of the definition.
 const (
-	StateList      = "ListAccounts"
-	StatePrepare   = "Prepare"
-	StateMap       = "SweepAccounts"
-	StateSweep     = "SweepAccount"
-	StateAggregate = "Aggregate"
+	StateList        = "ListAccounts"
+	StateListFailed  = "ListFailed"
+	StateMap         = "SweepAccounts"
+	StateSweep       = "SweepAccount"
+	StateRecord      = "RecordFailure"
+	StateChildFailed = "AccountSweepFailed"
+	StateAggregate   = "Aggregate"
 )
 
 // ChildTimeoutSeconds bounds one account-region sweep: Lambda's maximum,
@@ -67,17 +70,28 @@ func Definition(t Tasks, org config.Organization) (string, error) {
 		"Comment": "selfheal organization sweep: list the member accounts in scope, sweep each account-region, write the organization digest",
 		"StartAt": StateList,
 		"States": map[string]any{
+			// The run is the execution's name: unique to the state machine,
+			// known to every state, the list's failure included.
 			StateList: map[string]any{
 				"Type": "Task", "Resource": lambdaInvoke,
-				"Parameters":     invoke(t.ListAccounts, map[string]any{"task": TaskList, "event.$": "$"}),
-				"ResultSelector": map[string]any{"run.$": "$.Payload.run", "items.$": "$.Payload.items"},
-				"Retry":          []any{transient},
-				"Next":           StatePrepare,
+				"Parameters": invoke(t.ListAccounts, map[string]any{"task": TaskList, "run.$": "$$.Execution.Name", "event.$": "$"}),
+				"ResultSelector": map[string]any{
+					"run.$": "$.Payload.run", "items.$": "$.Payload.items", "listError": nil, "mapError": nil,
+				},
+				"Retry": []any{
+					transient,
+					map[string]any{"ErrorEquals": []string{"States.TaskFailed"}, "IntervalSeconds": 30, "MaxAttempts": 2, "BackoffRate": 2},
+				},
+				// No list, no sweep: the digest still goes out, saying so.
+				"Catch": []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.listError", "Next": StateListFailed}},
+				"Next":  StateMap,
 			},
-			StatePrepare: map[string]any{
-				"Type":       "Pass",
-				"Parameters": map[string]any{"run.$": "$.run", "items.$": "$.items", "mapError": nil},
-				"Next":       StateMap,
+			StateListFailed: map[string]any{
+				"Type": "Pass",
+				"Parameters": map[string]any{
+					"run.$": "$$.Execution.Name", "items": []any{}, "listError.$": "$.listError", "mapError": nil,
+				},
+				"Next": StateAggregate,
 			},
 			StateMap: map[string]any{
 				"Type":      "Map",
@@ -102,10 +116,26 @@ func Definition(t Tasks, org config.Organization) (string, error) {
 							"Retry": []any{
 								transient,
 								// A sweep that failed or timed out once is tried
-								// once more, a minute later, then counted failed.
+								// once more, a minute later.
 								map[string]any{"ErrorEquals": []string{"States.TaskFailed", "States.Timeout"}, "IntervalSeconds": 60, "MaxAttempts": 1, "BackoffRate": 2},
 							},
-							"End": true,
+							// Then its failure is recorded for the digest, and
+							// the child still fails: the map counts it against
+							// the tolerated failures.
+							"Catch": []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.error", "Next": StateRecord}},
+							"End":   true,
+						},
+						StateRecord: map[string]any{
+							"Type": "Task", "Resource": lambdaInvoke,
+							"Parameters": invoke(t.SweepAccount, map[string]any{
+								"task": TaskFailed, "run.$": "$.run", "account.$": "$.account", "region.$": "$.region", "error.$": "$.error",
+							}),
+							"ResultPath": nil,
+							"Retry":      []any{transient},
+							"Next":       StateChildFailed,
+						},
+						StateChildFailed: map[string]any{
+							"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause",
 						},
 					},
 				},
@@ -115,14 +145,19 @@ func Definition(t Tasks, org config.Organization) (string, error) {
 				"Catch":      []any{map[string]any{"ErrorEquals": []string{"States.ALL"}, "ResultPath": "$.mapError", "Next": StateAggregate}},
 				"Next":       StateAggregate,
 			},
+			// The aggregate's payload stays small at any size: the run's
+			// scope and results are in the state table.
 			StateAggregate: map[string]any{
 				"Type": "Task", "Resource": lambdaInvoke,
 				"Parameters": invoke(t.Aggregate, map[string]any{
-					"task": TaskAggregate, "run.$": "$.run", "items.$": "$.items", "mapError.$": "$.mapError",
+					"task": TaskAggregate, "run.$": "$.run", "listError.$": "$.listError", "mapError.$": "$.mapError",
 				}),
 				"OutputPath": "$.Payload",
-				"Retry":      []any{transient},
-				"End":        true,
+				"Retry": []any{
+					transient,
+					map[string]any{"ErrorEquals": []string{"States.TaskFailed"}, "IntervalSeconds": 30, "MaxAttempts": 2, "BackoffRate": 2},
+				},
+				"End": true,
 			},
 		},
 	}

@@ -21,6 +21,12 @@
 //	breaker                          state              breaker open/closed
 //	outbox#<event id>                <time>             a message not yet sent, for the event's retry
 //
+// In an organization, a member account's ledger, signals, launch-failure
+// evidence, breaker, expected copies, findings and open-failures index take
+// the prefix "account#<account id>#" before their pk (Store.ForAccount);
+// the hub's own keep the keys above, so a single-account deployment that
+// becomes a hub keeps its records. Claims and the outbox stay the hub's.
+//
 // Every write that guards against doing something twice is a conditional
 // write; the table is the only place two invocations meet. A resource's
 // states and its entry in the open-failures index change in one
