@@ -147,6 +147,24 @@ type Digest struct {
 	OpenCounts map[Status]int `json:"openCounts"`
 	// New lists what this run notified as new or changed.
 	New []Finding `json:"new"`
+	// Accounts are an organization sweep's account-regions, each with
+	// what it found and how it was covered; empty in one account's digest.
+	Accounts []AccountDigest `json:"accounts,omitempty"`
+}
+
+// AccountDigest is one account-region of an organization sweep.
+type AccountDigest struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Coverage says whether and how it was swept (SWEPT, INCOMPLETE,
+	// NOT_ASSUMABLE, FAILED, NO_RESULT); Reason why, when not SWEPT.
+	Coverage string `json:"coverage"`
+	Reason   string `json:"reason,omitempty"`
+	// Counts are its findings this run by status; Failing its failing
+	// findings (FAIL, WARN, ERROR) by check; Open its failures still open.
+	Counts  map[Status]int `json:"counts"`
+	Failing map[string]int `json:"failing,omitempty"`
+	Open    int            `json:"open"`
 }
 
 // MaxDigestOpen is how many open failures a digest lists; the rest are
