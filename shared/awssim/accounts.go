@@ -133,7 +133,6 @@ func (s *Sim) advanceMembers() {
 	}
 }
 
-
 // credentialsOf finds who holds an access key, among the hub's own keys
 // and those its STS issued.
 func (s *Sim) credentialsOf(accessKey string) (principal, bool) {

@@ -153,4 +153,3 @@ func (r *role) trusts(caller principal) bool {
 	return slices.Contains(r.trust.Principals, callerRole) ||
 		slices.Contains(r.trust.Principals, fmt.Sprintf("arn:aws:iam::%s:root", caller.account))
 }
-

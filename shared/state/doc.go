@@ -18,6 +18,13 @@
 //	breaker                          state              breaker open/closed
 //	outbox#<event id>                <time>             a message not yet sent, for the event's retry
 //
+// In an organization, a member account's ledger, signals, launch-failure
+// evidence, breaker and expected copies take the prefix
+// "account#<account id>#" before their pk (Store.ForAccount); the hub's own
+// keep the keys above, so a single-account deployment that becomes a hub
+// keeps its records. Claims, the outbox and findings are shared: event ids
+// and resource ARNs already name their account.
+//
 // Every write that guards against doing something twice is a conditional
 // write; the table is the only place two invocations meet. A resource's
 // states and its entry in the open-failures index change in one

@@ -28,18 +28,43 @@ type Store struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 
-	mu       sync.Mutex
-	stashSeq int // orders messages stashed within one clock instant
+	// scope is the member account whose records this Store keeps apart
+	// (ForAccount); "" for the deployment's own account.
+	scope string
+
+	mu       *sync.Mutex
+	stashSeq *int // orders messages stashed within one clock instant
 }
 
 // New returns a Store on table. now is the clock (time.Now in Lambda, the
 // sim clock in tests).
 func New(db DynamoDBAPI, table string, now func() time.Time, opts ...Option) *Store {
-	s := &Store{db: db, table: table, now: now, sleep: Sleep}
+	s := &Store{db: db, table: table, now: now, sleep: Sleep, mu: &sync.Mutex{}, stashSeq: new(int)}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
+}
+
+// ForAccount is the Store of a member account of an organization: the
+// same table, with the records of what selfheal does and expects in that
+// account — evacuation ledger, AZ signals, launch-failure evidence,
+// circuit breaker, expected copies — under keys of its own, so two
+// accounts' groups, AZ names or breakers never mix. Event claims, the
+// outbox and findings stay shared: event ids and resource ARNs name their
+// account already, and digests read every account's open failures.
+func (s *Store) ForAccount(account string) *Store {
+	c := *s
+	c.scope = account
+	return &c
+}
+
+// scoped is a partition key in the Store's account.
+func (s *Store) scoped(pk string) string {
+	if s.scope == "" {
+		return pk
+	}
+	return "account#" + s.scope + "#" + pk
 }
 
 // Option changes how a Store waits.

@@ -202,7 +202,7 @@ func (w *World) deploy(f Function) {
 	env.Config.ReservedConcurrency = f.ReservedConcurrency
 	deps := env.Deps(f.Name, out)
 	w.deployed[f.Name] = &deployed{
-		fn: f, out: out, boundary: deps.Boundary(f.New(deps), f.Kinds...),
+		fn: f, out: out, boundary: deps.BoundaryFor(f.New, f.Kinds...),
 		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:selfheal-%s", w.Env.Region, w.Sim.AccountID(), f.Name),
 	}
 }
