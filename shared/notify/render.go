@@ -239,7 +239,11 @@ func text(m Message, status Status, truncated int) string {
 	case KindDigest:
 		// A sweep may cover several regions: the heading says where it ran,
 		// the digest's Covered lines what it read in each region.
-		fmt.Fprintf(&b, "Compliance sweep of account %s", m.Account)
+		what := "Compliance sweep of account"
+		if m.Digest != nil && len(m.Digest.Accounts) > 0 {
+			what = "Organization sweep from the hub account"
+		}
+		fmt.Fprintf(&b, "%s %s", what, m.Account)
 		if m.Region != "" {
 			fmt.Fprintf(&b, ", run in %s", m.Region)
 		}

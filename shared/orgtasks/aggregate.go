@@ -78,11 +78,11 @@ func (h *Handler) aggregate(ctx context.Context, p Payload) (any, outcome, error
 		}
 	}
 	open, openErr := h.deps.Store.OpenFailures(ctx)
-	d := buildOrgDigest(p, sc, haveScope, results, open, openErr)
+	d, news := buildOrgDigest(p, sc, haveScope, results, open, openErr)
 	regions := strings.Join(h.regions(), ", ")
 	msg := notify.Message{
 		Kind: notify.KindDigest, Function: h.deps.Function, EventType: EventType, EventID: p.Run,
-		Account: hub, Region: h.deps.Config.Region, Time: h.deps.Now(), Headline: orgHeadline(regions, len(sc.Items), d), Digest: &d,
+		Account: hub, Region: h.deps.Config.Region, Time: h.deps.Now(), Headline: orgHeadline(regions, len(sc.Items), news, d), Digest: &d,
 	}
 	if _, err := h.deps.Notifier.Publish(ctx, msg); err != nil {
 		return nil, outcome{}, fmt.Errorf("publish the organization digest: %w", err)
@@ -109,7 +109,9 @@ func (h *Handler) aggregate(ctx context.Context, p Payload) (any, outcome, error
 	return out, res, nil
 }
 
-func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result, open []state.OpenFailure, openErr error) notify.Digest {
+// buildOrgDigest is the organization digest, and how many findings the
+// sweeps notified as new (it lists the worst of them).
+func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result, open []state.OpenFailure, openErr error) (notify.Digest, int) {
 	d := notify.Digest{
 		Counts: map[string]map[notify.Status]int{}, Worst: []notify.Finding{}, Resolved: []notify.Finding{},
 		New: []notify.Finding{}, Covered: []string{}, NotCovered: []string{},
@@ -134,7 +136,7 @@ func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result
 	}
 	d.Open, d.OpenCounts = notify.OpenFailures(open)
 
-	var swept, clean int
+	var swept, clean, news int
 	var newest, worst, resolved []notify.Finding
 	for _, it := range sc.Items {
 		r, ok := results[it]
@@ -167,6 +169,7 @@ func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result
 			d.NotCovered = append(d.NotCovered, it.Account+" "+it.Region+": "+strings.ToLower(strings.ReplaceAll(r.Coverage, "_", " "))+": "+r.Reason)
 		}
 		newest = append(newest, r.New...)
+		news += r.NewCount
 		worst = append(worst, r.Worst...)
 		resolved = append(resolved, r.Resolved...)
 		if r.Coverage == CoverageSwept && len(a.Failing) == 0 && a.Open == 0 {
@@ -191,7 +194,7 @@ func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result
 	})
 	d.Resolved = resolved[:min(len(resolved), digestResolved)]
 	d.Complete = len(d.NotCovered) == 0
-	return d
+	return d, news
 }
 
 func top(fs []notify.Finding, n int) []notify.Finding {
@@ -221,16 +224,16 @@ func total(counts map[notify.Status]int) int {
 
 // orgHeadline is the organization digest's subject: "all clear" only when
 // every account-region in scope was swept and nothing is open.
-func orgHeadline(regions string, items int, d notify.Digest) string {
+func orgHeadline(regions string, items, news int, d notify.Digest) string {
 	open := notify.CountStatuses(d.OpenCounts)
 	where := fmt.Sprintf("Organization sweep %s, %d account-regions", regions, items)
 	switch {
 	case !d.Complete && open == "":
 		return fmt.Sprintf("INCOMPLETE o%s: nothing open in what was covered, %d not covered", where[1:], len(d.NotCovered))
 	case !d.Complete:
-		return fmt.Sprintf("INCOMPLETE o%s: %s open, %d new, %d not covered", where[1:], open, len(d.New), len(d.NotCovered))
+		return fmt.Sprintf("INCOMPLETE o%s: %s open, %d new, %d not covered", where[1:], open, news, len(d.NotCovered))
 	case open == "":
 		return where + ": all clear"
 	}
-	return fmt.Sprintf("%s: %s open, %d new", where, open, len(d.New))
+	return fmt.Sprintf("%s: %s open, %d new", where, open, news)
 }

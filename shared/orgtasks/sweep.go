@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go"
 
 	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/handler"
 	"github.com/selfheal/selfheal/shared/notify"
 	"github.com/selfheal/selfheal/shared/sweep"
 )
@@ -36,18 +38,28 @@ type swept struct {
 func (h *Handler) sweep(ctx context.Context, p Payload) (any, outcome, error) {
 	it := Item{Account: p.Account, Region: p.Region}
 	start := h.deps.Now()
-	proc, err := h.processor(ctx, it)
+	proc, member, err := h.processor(ctx, it)
 	var na *awsapi.NotAssumableError
 	if errors.As(err, &na) {
-		r := result{Item: it, Coverage: CoverageNotAssumable, Reason: na.Error(), Started: start}
+		if err := h.reportMemberRole(ctx, p.Run, it, na); err != nil {
+			return nil, outcome{}, err
+		}
+		r := result{Item: it, Coverage: CoverageNotAssumable, Reason: notAssumable(na), Started: start}
 		if err := h.record(ctx, p.Run, r); err != nil {
 			return nil, outcome{}, err
 		}
-		return swept{Item: it, Coverage: r.Coverage}, outcome{decision: "not swept: " + na.Error(),
+		return swept{Item: it, Coverage: r.Coverage}, outcome{decision: "not swept: " + r.Reason,
 			metrics: map[string]float64{"NotAssumable": 1}}, nil
 	}
 	if err != nil {
 		return nil, outcome{}, err
+	}
+	if member {
+		// Assumed afresh: a role that could not be assumed before is
+		// reported resolved.
+		if err := h.reportMemberRole(ctx, p.Run, it, nil); err != nil {
+			return nil, outcome{}, err
+		}
 	}
 	ev := eventbridge.Event{Kind: eventbridge.KindScheduled, Detail: &eventbridge.ScheduledEvent{}, Envelope: events.EventBridgeEvent{
 		Version: "0", ID: p.Run + "/" + it.Account + "/" + it.Region, Source: "aws.events", DetailType: "Scheduled Event",
@@ -67,31 +79,58 @@ func (h *Handler) sweep(ctx context.Context, p Payload) (any, outcome, error) {
 }
 
 // processor is the sweep acting in it's account and region, made once per
-// process. Making it for a member assumes the member role first.
-func (h *Handler) processor(ctx context.Context, it Item) (*sweep.Processor, error) {
+// process. Making it for a member assumes the member role first (member
+// then reports it was just assumed).
+func (h *Handler) processor(ctx context.Context, it Item) (p *sweep.Processor, member bool, err error) {
 	h.mu.Lock()
 	p, ok := h.sweeps[it]
 	h.mu.Unlock()
 	if ok {
-		return p, nil
+		return p, false, nil
 	}
 	hub, err := hubAccount(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	d := h.deps
 	if it.Account != hub {
 		if err := d.Accounts.Check(ctx, it.Account); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		d = d.ForAccount(it.Account)
+		d, member = d.ForAccount(it.Account), true
 	}
 	d.Config.Regions = []string{it.Region}
 	p = sweep.New(d)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.sweeps[it] = p
-	return p, nil
+	return p, member, nil
+}
+
+// reportMemberRole says, through the dedupe as the event path does,
+// whether the member role of it's account can be assumed: a failure once
+// (then reminders), a recovery once, not at every sweep.
+func (h *Handler) reportMemberRole(ctx context.Context, run string, it Item, err error) error {
+	f := handler.MemberRoleFinding(h.deps.Accounts.RoleARN(it.Account), it.Account, it.Region, err)
+	_, rerr := h.deps.Notifier.Report(ctx, notify.Message{
+		Kind: notify.KindFindings, Function: h.deps.Function, EventType: EventType, EventID: run,
+		Account: it.Account, Region: it.Region, Time: h.deps.Now(), Findings: []notify.Finding{f},
+	})
+	if rerr != nil {
+		return fmt.Errorf("report the member role of %s: %w", it.Account, rerr)
+	}
+	return nil
+}
+
+// notAssumable says in a line why a member role cannot be assumed: the
+// role and what STS answered.
+func notAssumable(na *awsapi.NotAssumableError) string {
+	why := na.Err.Error()
+	var apiErr smithy.APIError
+	if errors.As(na.Err, &apiErr) {
+		why = apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	return "member role " + na.RoleARN + " cannot be assumed: " + why
 }
 
 // resultOf keeps the part of a sweep's digest the organization digest
