@@ -85,12 +85,15 @@ func WithSleep(sleep func(context.Context, time.Duration) error) Option {
 
 // ForAccount is d acting in a member account: AWS clients built from it
 // act through the member role, and the records of what the function does
-// there are the account's own (state.Store.ForAccount). Notifications,
-// quarantine and claims stay the hub's.
+// and finds there are the account's own (state.Store.ForAccount), its
+// notifications deduplicated against them. The topic, the quarantine and
+// the event claims stay the hub's.
 func (d Deps) ForAccount(account string) Deps {
 	m := d
 	m.AWS = d.Accounts.Config(account, d.Config.Region)
 	m.Store = d.Store.ForAccount(account)
+	p := d.Config.Policy.Notify
+	m.Notifier = notify.New(sns.NewFromConfig(d.AWS), d.Config.TopicARN, m.Store, d.Now, p.DedupeWindow.Duration, p.NotifyPass)
 	return m
 }
 

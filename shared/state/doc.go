@@ -21,11 +21,10 @@
 //	                                                    an organization sweep run's records (orgrun.go)
 //
 // In an organization, a member account's ledger, signals, launch-failure
-// evidence, breaker and expected copies take the prefix
-// "account#<account id>#" before their pk (Store.ForAccount); the hub's own
-// keep the keys above, so a single-account deployment that becomes a hub
-// keeps its records. Claims, the outbox and findings are shared: event ids
-// and resource ARNs already name their account.
+// evidence, breaker, expected copies, findings and open-failures index take
+// the prefix "account#<account id>#" before their pk (Store.ForAccount);
+// the hub's own keep the keys above, so a single-account deployment that
+// becomes a hub keeps its records. Claims and the outbox stay the hub's.
 //
 // Every write that guards against doing something twice is a conditional
 // write; the table is the only place two invocations meet. A resource's

@@ -227,3 +227,25 @@ func TestAccountsKeepTheirOwnRecords(t *testing.T) {
 		t.Errorf("the member sees %d of its own outstanding copies, want 1", len(got))
 	}
 }
+
+// Each account's open failures are read on their own: a digest of one
+// account does not read the whole organization's.
+func TestOpenFailuresPerAccount(t *testing.T) {
+	hub, sim, _ := newStore(t)
+	member := hub.ForAccount("111111111111")
+	for _, s := range []*state.Store{hub, member} {
+		rf, err := s.LoadFindings(ctx, "arn:aws:backup:us-east-1:123456789012:backup-vault:v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rf.Checks["VAULT_LOCK_PRESENT"] = state.CheckState{Status: "FAIL", Since: sim.Now(), NotifiedAt: sim.Now(), Open: true, First: sim.Now(), Notified: 1}
+		if err := s.SaveFindings(ctx, rf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, s := range map[string]*state.Store{"hub": hub, "member": member} {
+		if open, err := s.OpenFailures(ctx); err != nil || len(open) != 1 {
+			t.Errorf("%s reads %d open failures (%v), want its own one", name, len(open), err)
+		}
+	}
+}

@@ -47,12 +47,14 @@ func New(db DynamoDBAPI, table string, now func() time.Time, opts ...Option) *St
 }
 
 // ForAccount is the Store of a member account of an organization: the
-// same table, with the records of what selfheal does and expects in that
-// account — evacuation ledger, AZ signals, launch-failure evidence,
-// circuit breaker, expected copies — under keys of its own, so two
-// accounts' groups, AZ names or breakers never mix. Event claims, the
-// outbox and findings stay shared: event ids and resource ARNs name their
-// account already, and digests read every account's open failures.
+// same table, with the records of what selfheal does, expects and found
+// in that account — evacuation ledger, AZ signals, launch-failure
+// evidence, circuit breaker, expected copies, findings and their
+// open-failures index — under keys of its own, so two accounts' groups,
+// AZ names or breakers never mix and each account's open failures are
+// read without the others'. Event claims and the outbox stay the
+// deployment's: the boundary holds them whichever account an event is
+// from.
 func (s *Store) ForAccount(account string) *Store {
 	c := *s
 	c.scope = account
