@@ -77,8 +77,8 @@ func (h *Handler) aggregate(ctx context.Context, p Payload) (any, outcome, error
 			results[r.Item] = r
 		}
 	}
-	open, openErr := h.deps.Store.OpenFailures(ctx)
-	d, news := buildOrgDigest(p, sc, haveScope, results, open, openErr)
+	open, openErrs := h.openFailures(ctx, hub, sc.Items)
+	d, news := buildOrgDigest(p, sc, haveScope, results, open, openErrs)
 	regions := strings.Join(h.regions(), ", ")
 	msg := notify.Message{
 		Kind: notify.KindDigest, Function: h.deps.Function, EventType: EventType, EventID: p.Run,
@@ -111,7 +111,7 @@ func (h *Handler) aggregate(ctx context.Context, p Payload) (any, outcome, error
 
 // buildOrgDigest is the organization digest, and how many findings the
 // sweeps notified as new (it lists the worst of them).
-func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result, open []state.OpenFailure, openErr error) (notify.Digest, int) {
+func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result, open []state.OpenFailure, openErrs []string) (notify.Digest, int) {
 	d := notify.Digest{
 		Counts: map[string]map[notify.Status]int{}, Worst: []notify.Finding{}, Resolved: []notify.Finding{},
 		New: []notify.Finding{}, Covered: []string{}, NotCovered: []string{},
@@ -131,9 +131,7 @@ func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result
 	for _, o := range open {
 		openAt[Item{Account: o.Account, Region: o.Region}]++
 	}
-	if openErr != nil {
-		d.NotCovered = append(d.NotCovered, "open failures not read: "+openErr.Error())
-	}
+	d.NotCovered = append(d.NotCovered, openErrs...)
 	d.Open, d.OpenCounts = notify.OpenFailures(open)
 
 	var swept, clean, news int
@@ -195,6 +193,32 @@ func buildOrgDigest(p Payload, sc scope, haveScope bool, results map[Item]result
 	d.Resolved = resolved[:min(len(resolved), digestResolved)]
 	d.Complete = len(d.NotCovered) == 0
 	return d, news
+}
+
+// openFailures are the failures open in the accounts of the run: the
+// hub's own index (its resources, and the member roles it could not
+// assume) and each member's. An index that cannot be read is a gap.
+func (h *Handler) openFailures(ctx context.Context, hub string, items []Item) ([]state.OpenFailure, []string) {
+	var out []state.OpenFailure
+	var gaps []string
+	accounts := []string{hub}
+	for _, it := range items {
+		accounts = append(accounts, it.Account)
+	}
+	slices.Sort(accounts)
+	for _, a := range slices.Compact(accounts) {
+		store := h.deps.Store
+		if a != hub {
+			store = store.ForAccount(a)
+		}
+		open, err := store.OpenFailures(ctx)
+		if err != nil {
+			gaps = append(gaps, a+": open failures not read: "+err.Error())
+			continue
+		}
+		out = append(out, open...)
+	}
+	return out, gaps
 }
 
 func top(fs []notify.Finding, n int) []notify.Finding {
