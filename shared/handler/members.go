@@ -54,7 +54,13 @@ func (m *Members) Processor(ctx context.Context, account string) (Processor, boo
 
 // memberRoleFinding says whether selfheal can act in a member account.
 func (m *Members) memberRoleFinding(account, region string, err error) notify.Finding {
-	arn := m.deps.Accounts.RoleARN(account)
+	return MemberRoleFinding(m.deps.Accounts.RoleARN(account), account, region, err)
+}
+
+// MemberRoleFinding says whether selfheal can act in a member account
+// through its member role arn: err is what assuming it answered (nil when
+// it could be assumed).
+func MemberRoleFinding(arn, account, region string, err error) notify.Finding {
 	f := notify.Finding{
 		Check: CheckMemberRole, Status: notify.StatusPass, Severity: notify.SeverityInfo,
 		Resource: arn, ResourceType: "AWS::IAM::Role", Account: account, Region: region,
@@ -63,10 +69,13 @@ func (m *Members) memberRoleFinding(account, region string, err error) notify.Fi
 	}
 	if err != nil {
 		var na *awsapi.NotAssumableError
-		errors.As(err, &na)
+		cause := err
+		if errors.As(err, &na) {
+			cause = na.Err
+		}
 		f.Status, f.Severity = notify.StatusFail, notify.SeverityHigh
 		f.Summary = "member role cannot be assumed: selfheal does nothing in this account"
-		f.Observed["error"] = fmt.Sprint(na.Err)
+		f.Observed["error"] = fmt.Sprint(cause)
 		f.Remediation = fmt.Sprintf("deploy the selfheal member stack to account %s (add it to a member OU: the StackSet deploys there by itself), or check that %s exists and trusts the hub's selfheal roles", account, arn)
 	}
 	return f

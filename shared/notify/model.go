@@ -150,14 +150,32 @@ type Digest struct {
 	// Recovery is how restore tests went over RecoveryWindow, per
 	// resource type; empty when there were none.
 	Recovery []RecoveryStats `json:"recovery,omitempty"`
+	// Accounts are an organization sweep's account-regions, each with
+	// what it found and how it was covered; empty in one account's digest.
+	Accounts []AccountDigest `json:"accounts,omitempty"`
+}
+
+// AccountDigest is one account-region of an organization sweep.
+type AccountDigest struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Coverage says whether and how it was swept (SWEPT, INCOMPLETE,
+	// NOT_ASSUMABLE, FAILED, NO_RESULT); Reason why, when not SWEPT.
+	Coverage string `json:"coverage"`
+	Reason   string `json:"reason,omitempty"`
+	// Counts are its findings this run by status; Failing its failing
+	// findings (FAIL, WARN, ERROR) by check; Open its failures still open.
+	Counts  map[Status]int `json:"counts"`
+	Failing map[string]int `json:"failing,omitempty"`
+	Open    int            `json:"open"`
 }
 
 // RecoveryWindow is the span of restore tests a digest summarizes.
 const RecoveryWindow = 30 * 24 * time.Hour
 
 // RecoveryStats is how the restore tests of one resource type went: the
-// median and the longest recovery time (restore job created → restored
-// resource validated) of those that passed.
+// median and the longest recovery time (restore job created → completed,
+// as validated) of those that passed.
 type RecoveryStats struct {
 	ResourceType  string `json:"resourceType"`
 	Tests         int    `json:"tests"`

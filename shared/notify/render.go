@@ -239,7 +239,11 @@ func text(m Message, status Status, truncated int) string {
 	case KindDigest:
 		// A sweep may cover several regions: the heading says where it ran,
 		// the digest's Covered lines what it read in each region.
-		fmt.Fprintf(&b, "Compliance sweep of account %s", m.Account)
+		what := "Compliance sweep of account"
+		if m.Digest != nil && len(m.Digest.Accounts) > 0 {
+			what = "Organization sweep from the hub account"
+		}
+		fmt.Fprintf(&b, "%s %s", what, m.Account)
 		if m.Region != "" {
 			fmt.Fprintf(&b, ", run in %s", m.Region)
 		}
@@ -310,6 +314,7 @@ func writeDigest(b *strings.Builder, d Digest) {
 	for _, c := range d.Covered {
 		fmt.Fprintf(b, "  %s\n", c)
 	}
+	writeAccounts(b, d.Accounts)
 	checks := make([]string, 0, len(d.Counts))
 	for c := range d.Counts {
 		checks = append(checks, c)
@@ -463,6 +468,31 @@ func writeAbout(b *strings.Builder, f Finding) {
 
 // writeOpen lists the failures still open: the page people read to know
 // where they stand.
+// writeAccounts lists an organization digest's account-regions: what each
+// found and, when it was not swept, why.
+func writeAccounts(b *strings.Builder, accounts []AccountDigest) {
+	if len(accounts) == 0 {
+		return
+	}
+	b.WriteString("\nAccounts (FAIL / WARN / ERROR / PASS, open):\n")
+	for _, a := range accounts {
+		n := a.Counts
+		fmt.Fprintf(b, "  %-12s %-14s %-13s %4d %4d %4d %4d  open %d\n", a.Account, a.Region, a.Coverage,
+			n[StatusFail], n[StatusWarn], n[StatusError], n[StatusPass]+n[StatusNotApplicable], a.Open)
+		if a.Reason != "" {
+			fmt.Fprintf(b, "      %s\n", a.Reason)
+		}
+		checks := make([]string, 0, len(a.Failing))
+		for c := range a.Failing {
+			checks = append(checks, c)
+		}
+		sort.Strings(checks)
+		for _, c := range checks {
+			fmt.Fprintf(b, "      %s: %d failing\n", c, a.Failing[c])
+		}
+	}
+}
+
 func writeOpen(b *strings.Builder, d Digest) {
 	total := 0
 	for _, n := range d.OpenCounts {

@@ -20,6 +20,8 @@
 //	breaker                          evac#<time>#<id>   evacuations in the breaker window (TTL = window)
 //	breaker                          state              breaker open/closed
 //	outbox#<event id>                <time>             a message not yet sent, for the event's retry
+//	orgrun#<run>                     scope | result#<account>#<region> | aggregate
+//	                                                    an organization sweep run's records (orgrun.go)
 //
 // In an organization, a member account's ledger, signals, launch-failure
 // evidence, breaker, expected copies, findings and open-failures index take
