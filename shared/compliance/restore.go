@@ -195,6 +195,14 @@ func restoreObserved(t state.RestoreTest) map[string]string {
 	return obs
 }
 
+// restoreAbout marks a restore test's finding with the resource it
+// protects, typed as the test recorded it (AWS Backup's type names what an
+// ARN alone does not, an EBS volume's).
+func restoreAbout(f notify.Finding, t state.RestoreTest) notify.Finding {
+	f.ProtectedResource = &notify.ProtectedResource{Type: t.ResourceType, Name: protectedName(t.ResourceARN), ARN: t.ResourceARN}
+	return f
+}
+
 func restoreRegion(t state.RestoreTest) string {
 	return orPlaceholder(RegionOf(t.RecoveryPointARN), RegionOf(t.ResourceARN))
 }
@@ -205,13 +213,13 @@ func restoreRegion(t state.RestoreTest) string {
 func RestoreTestFailed(t state.RestoreTest) notify.Finding {
 	name := protectedName(t.ResourceARN)
 	if t.Succeeded {
-		return about(finding(CheckRestoreTestFailed, notify.StatusPass, t.ResourceARN, t.ResourceType,
-			fmt.Sprintf("restore test of %s passed: %s", name, t.Message), restoreObserved(t), ""), t.ResourceARN, "")
+		return restoreAbout(finding(CheckRestoreTestFailed, notify.StatusPass, t.ResourceARN, t.ResourceType,
+			fmt.Sprintf("restore test of %s passed: %s", name, t.Message), restoreObserved(t), ""), t)
 	}
 	fix := fmt.Sprintf("aws backup describe-restore-job --restore-job-id %s --region %s shows the cause; fix it (the restore role, the restore metadata overrides, the recovery point), then let the restore testing plan run again",
 		t.RestoreJobID, restoreRegion(t))
-	return about(finding(CheckRestoreTestFailed, notify.StatusFail, t.ResourceARN, t.ResourceType,
-		fmt.Sprintf("restore test of %s failed: %s", name, t.Message), restoreObserved(t), fix), t.ResourceARN, "")
+	return restoreAbout(finding(CheckRestoreTestFailed, notify.StatusFail, t.ResourceARN, t.ResourceType,
+		fmt.Sprintf("restore test of %s failed: %s", name, t.Message), restoreObserved(t), fix), t)
 }
 
 // nearTarget is the share of a target past which a measurement WARNs: a
@@ -247,8 +255,8 @@ func RestoreRPO(t state.RestoreTest, from string) notify.Finding {
 	if t.RecoveryPointCreated.IsZero() {
 		obs := restoreObserved(t)
 		obs["target"], obs["targetFrom"] = t.RPOTarget.String(), from
-		return about(finding(CheckRestoreRPO, notify.StatusNotApplicable, t.ResourceARN, t.ResourceType,
-			"when the restored recovery point was made is not known: recovery point age not measured", obs, ""), t.ResourceARN, "")
+		return restoreAbout(finding(CheckRestoreRPO, notify.StatusNotApplicable, t.ResourceARN, t.ResourceType,
+			"when the restored recovery point was made is not known: recovery point age not measured", obs, ""), t)
 	}
 	return recoveryMeasure(CheckRestoreRPO, "recovery point age", t.RPO, t.RPOTarget, from, t,
 		"back up more often (a shorter rule schedule, or continuous backup for point-in-time recovery), or have the restore testing plan pick the latest recovery point (LATEST_WITHIN_WINDOW)")
@@ -271,7 +279,7 @@ func recoveryMeasure(check, what string, got, target time.Duration, from string,
 	default:
 		summary = fmt.Sprintf("%s of %s was %s (target %s)", what, name, roughSpan(got), roughSpan(target))
 	}
-	return about(finding(check, st, t.ResourceARN, t.ResourceType, summary, obs, fix), t.ResourceARN, "")
+	return restoreAbout(finding(check, st, t.ResourceARN, t.ResourceType, summary, obs, fix), t)
 }
 
 // roughSpan writes a duration to the minute: 42m, 3h5m, 2d4h.

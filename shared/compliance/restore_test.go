@@ -533,3 +533,15 @@ func BenchmarkDecideRestoreTest(b *testing.B) {
 		}
 	}
 }
+
+// A restore test's findings name the protected resource as the test
+// recorded it: an EBS volume is a volume, though its ARN alone would not
+// say so to the finding's subject.
+func TestRestoreFindingsNameTheVolume(t *testing.T) {
+	vol := "arn:aws:ec2:us-east-1:123456789012:volume/vol-0abc"
+	rec := state.RestoreTest{ResourceARN: vol, ResourceType: compliance.ResourceType("EBS", vol), RestoreJobID: "J", Message: "restore job FAILED: quota"}
+	f := compliance.RestoreTestFailed(rec)
+	if p := f.ProtectedResource; p == nil || p.Type != "AWS::EC2::Volume" || p.Name != "vol-0abc" || f.Status != notify.StatusFail {
+		t.Errorf("finding %+v about %+v, want a FAIL about volume vol-0abc", f, f.ProtectedResource)
+	}
+}
