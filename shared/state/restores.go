@@ -65,7 +65,7 @@ const skTime = "2006-01-02T15:04:05.000Z"
 // event finds the first record and gets it back with created false, so the
 // measurements it reports are those first made.
 func (s *Store) RecordRestoreTest(ctx context.Context, t RestoreTest) (RestoreTest, bool, error) {
-	it := key(restorePK, restoreSK(t.At, t.RestoreJobID))
+	it := key(s.scoped(restorePK), restoreSK(t.At, t.RestoreJobID))
 	it["resource"] = str(t.ResourceARN)
 	it["resourceType"] = str(t.ResourceType)
 	it["restoreJob"] = str(t.RestoreJobID)
@@ -107,7 +107,7 @@ func (s *Store) RestoreTests(ctx context.Context, since time.Time) ([]RestoreTes
 		TableName:              aws.String(s.table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk >= :since"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(restorePK), ":since": str(since.UTC().Format(skTime)),
+			":pk": str(s.scoped(restorePK)), ":since": str(since.UTC().Format(skTime)),
 		},
 		ConsistentRead: aws.Bool(true),
 	})
@@ -148,7 +148,7 @@ func (s *Store) ProtectedSince(ctx context.Context) (map[string]time.Time, error
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(protectedPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.scoped(protectedPK))},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -169,7 +169,7 @@ func (s *Store) ProtectedSince(ctx context.Context) (map[string]time.Time, error
 // the first evidence of protection when its retention is short, and
 // forgetting it would make an untested resource look new again.
 func (s *Store) MarkProtected(ctx context.Context, resourceARN string, since time.Time) error {
-	it := key(protectedPK, resourceARN)
+	it := key(s.scoped(protectedPK), resourceARN)
 	it["since"] = timestamp(since)
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.table),

@@ -83,3 +83,24 @@ func TestProtectedSinceKeepsTheFirstMark(t *testing.T) {
 		t.Errorf("protected since (-want +got):\n%s", diff)
 	}
 }
+
+// A member account's restore tests and protection marks are its own: the
+// hub's sweep of one account does not count another's tests.
+func TestRestoreTestsAreTheAccountsOwn(t *testing.T) {
+	ctx := context.Background()
+	s, sim := newTestStore(t)
+	member := s.ForAccount("210987654321")
+	at := sim.Now().Truncate(time.Millisecond)
+	if _, _, err := member.RecordRestoreTest(ctx, state.RestoreTest{ResourceARN: "arn:aws:dynamodb:us-east-1:210987654321:table/t", RestoreJobID: "M", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := member.MarkProtected(ctx, "arn:aws:dynamodb:us-east-1:210987654321:table/t", at); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := s.RestoreTests(ctx, time.Time{})
+	theirs, _ := member.RestoreTests(ctx, time.Time{})
+	marks, _ := s.ProtectedSince(ctx)
+	if len(own) != 0 || len(theirs) != 1 || len(marks) != 0 {
+		t.Errorf("hub sees %d tests and %d marks, the member %d tests; want 0, 0, 1", len(own), len(marks), len(theirs))
+	}
+}
