@@ -30,9 +30,9 @@ type scope struct {
 	// was started by another delivery of it: it sweeps nothing.
 	DuplicateOf string    `json:"duplicateOf,omitempty"`
 	Items       []Item    `json:"items"`
-	Skipped []Left    `json:"skipped,omitempty"`
-	Missing []Left    `json:"missing,omitempty"`
-	Listed  time.Time `json:"listed"`
+	Skipped     []Left    `json:"skipped,omitempty"`
+	Missing     []Left    `json:"missing,omitempty"`
+	Listed      time.Time `json:"listed"`
 }
 
 // Coverage of one account-region in a run.

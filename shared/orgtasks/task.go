@@ -80,8 +80,8 @@ type outcome struct {
 	// already has, and does nothing.
 	duplicate bool
 	decision  string
-	attrs    []slog.Attr
-	metrics  map[string]float64
+	attrs     []slog.Attr
+	metrics   map[string]float64
 }
 
 // Handle is the Lambda handler: one task per invocation, one log line and

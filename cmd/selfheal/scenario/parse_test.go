@@ -20,7 +20,7 @@ func opts() scenario.Options {
 		Name: "test", File: "test.json",
 		Functions: []scenario.Function{{Name: "rebalancer"}, {Name: "sweep", Scheduled: true, Shape: scenario.ShapeSingle},
 			{Name: "org-sweep", Scheduled: true, Shape: scenario.ShapeHub}},
-		Checks:    []string{"VAULT_LOCK_PRESENT", "PITR_ENABLED"},
+		Checks: []string{"VAULT_LOCK_PRESENT", "PITR_ENABLED"},
 		ReadEvent: func(path string) ([]byte, error) {
 			switch path {
 			case "health.json":

@@ -337,7 +337,7 @@ type FindingExpect struct {
 	// Account the finding is about; "" matches any.
 	Account string
 	Check   string
-	Status string // "" matches any
+	Status  string // "" matches any
 	// Resource is a glob (* any run, ? one character) on the ARN.
 	Resource string
 	// Notified, when set, is how many notifications must carry a matching
