@@ -29,6 +29,18 @@ const (
 	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-zonal-shift.html
 	// https://docs.aws.amazon.com/r53recovery/latest/dg/security-iam-zonalshift.html
 	optedInShifts
+	// restoreValidations is for backup:PutRestoreValidationResult, the
+	// compliance function's one write outside the suite: "Resource": "*"
+	// (the action has no resource type: a restore job is named by an id,
+	// not an ARN) with the condition aws:RequestedRegion = the stack's
+	// region, where the restore tests it validates run.
+	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html
+	restoreValidations
+	// restoreTestTables is every DynamoDB table of the account in any
+	// region carrying the tag AWS Backup restore testing puts on what it
+	// restores (aws:ResourceTag/awsbackup-restore-test present): the
+	// function reads a restored table's data, and no other's.
+	restoreTestTables
 	// regionAlarms is every CloudWatch alarm of the account in the stack's
 	// region.
 	regionAlarms
@@ -58,7 +70,7 @@ const (
 // topic and queue, the organization's structure, the member roles.
 func (s scope) inMemberAccount() bool {
 	switch s {
-	case anyResource, optedInGroups, optedInShifts, regionAlarms, accountResources:
+	case anyResource, optedInGroups, optedInShifts, regionAlarms, accountResources, restoreValidations, restoreTestTables:
 		return true
 	}
 	return false
@@ -90,6 +102,11 @@ var arcWrites = []string{
 	"arc-zonal-shift:UpdateZonalShift",
 	"arc-zonal-shift:CancelZonalShift",
 }
+
+// restoreValidationWrite is the compliance function's one write outside
+// the suite, granted only on restoreValidations; the IAM test fails on any
+// other grant of it.
+const restoreValidationWrite = "backup:PutRestoreValidationResult"
 
 // Shared grants every function needs to remember, report and quarantine.
 var (
@@ -191,18 +208,29 @@ var access = map[string][]grant{
 				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
 				arns: []string{"backup:*:{account}:backup-plan:*"}},
+			// A deleted plan's recovery points say what it protected.
+			{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
+				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			// ListRecoveryPointsByResource (shared/compliance finds an S3
 			// bucket's continuous recovery point with it) has no
 			// resource-level permission. DescribeRecoveryPoint does, but a
 			// recovery point's ARN is the underlying service's snapshot ARN
 			// for several resource types (EBS, RDS, ...), which no single
-			// pattern covers. Exactly the calls of shared/compliance/aws.go.
+			// pattern covers. DescribeRestoreJob has none: a restore job is
+			// named by its id. Exactly the calls of shared/compliance/aws.go.
 			{actions: []string{
 				"backup:ListRecoveryPointsByResource",
 				"backup:DescribeRecoveryPoint",
+				"backup:DescribeRestoreJob",
 			}, scope: anyResource},
-			{actions: []string{"dynamodb:DescribeContinuousBackups"}, scope: accountResources,
+			// The validation result of a restore test.
+			{actions: []string{restoreValidationWrite}, scope: restoreValidations},
+			// Tags of protected tables: selfheal:rto, selfheal:rpo.
+			{actions: []string{"dynamodb:DescribeContinuousBackups", "dynamodb:ListTagsOfResource"}, scope: accountResources,
 				arns: []string{"dynamodb:*:{account}:table/*"}},
+			// A restored table's status, item count and one item: only
+			// tables a restore test made.
+			{actions: []string{"dynamodb:DescribeTable", "dynamodb:Scan"}, scope: restoreTestTables},
 			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,

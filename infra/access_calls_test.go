@@ -110,6 +110,14 @@ func TestGrantsAreExactlyTheCalls(t *testing.T) {
 	}
 }
 
+// The tag the restored-table grant is conditioned on is the one the
+// compliance function knows restored resources by.
+func TestRestoreTestTagIsCompliances(t *testing.T) {
+	if restoreTestTag != compliance.RestoreTestTag {
+		t.Errorf("infra conditions on %q, shared/compliance knows %q", restoreTestTag, compliance.RestoreTestTag)
+	}
+}
+
 // Least privilege across the account boundary: the member role may make
 // exactly the calls the hub's functions make in a member account — the
 // methods of their account-side interfaces — and none of the hub's own

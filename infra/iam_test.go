@@ -125,6 +125,16 @@ func openPrincipal(p any) bool {
 	return slices.Contains(list(p), any("*"))
 }
 
+// restoreScoped reports whether a statement limits its actions to the
+// requests of one region (aws:RequestedRegion): the condition of the
+// restore validation write.
+func restoreScoped(st map[string]any) bool {
+	cond, _ := st["Condition"].(map[string]any)
+	eq, _ := cond["StringEquals"].(map[string]any)
+	_, ok := eq["aws:RequestedRegion"]
+	return ok
+}
+
 // accountRootKMSAdmin is AWS's default key policy statement, which hands
 // the key's administration to IAM ("kms:*" for the account root). It is the
 // one wildcard action the suite accepts: without it the key could become
@@ -180,7 +190,7 @@ func policyProblems(doc cfnTemplate, optIn config.Tag) []string {
 				continue
 			}
 			for _, a := range actions {
-				if !readAction.MatchString(a) && !(arcWrite(a) && arcOK) {
+				if !readAction.MatchString(a) && !(arcWrite(a) && arcOK) && !(a == restoreValidationWrite && restoreScoped(st)) {
 					problems = append(problems, fmt.Sprintf("%s: write %q on \"Resource\": \"*\"", where, a))
 				}
 			}
@@ -228,6 +238,10 @@ func TestPolicyWalkerFindsEachProblem(t *testing.T) {
 				`P.PolicyDocument statement 0: write "arc-zonal-shift:StartZonalShift" on "Resource": "*"`}},
 		{"ARC write on opted-in groups", `{"Effect":"Allow","Action":["arc-zonal-shift:StartZonalShift","arc-zonal-shift:CancelZonalShift"],"Resource":"*",
 			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":"arn:aws:autoscaling:us-east-1:1:autoScalingGroup:*:autoScalingGroupName/*"}}}`, nil},
+		{"restore validation in one region", `{"Effect":"Allow","Action":"backup:PutRestoreValidationResult","Resource":"*",
+			"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}}`, nil},
+		{"restore validation anywhere", `{"Effect":"Allow","Action":"backup:PutRestoreValidationResult","Resource":"*"}`,
+			[]string{`P.PolicyDocument statement 0: write "backup:PutRestoreValidationResult" on "Resource": "*"`}},
 		{"write on *", `{"Effect":"Allow","Action":["sns:Publish","sns:ListTopics"],"Resource":"*"}`,
 			[]string{`P.PolicyDocument statement 0: write "sns:Publish" on "Resource": "*"`}},
 		{"open to anyone", `{"Effect":"Allow","Principal":"*","Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:1:event-bus/b"}`,
@@ -313,8 +327,9 @@ func attachedTo(policy cfnResource, roleID string) bool {
 }
 
 // The compliance functions read AWS and write only their own state, the
-// topic (and its key) and the queue; only the rebalancer changes anything
-// else, and only Auto Scaling groups.
+// topic (and its key) and the queue — and backup-compliance the validation
+// result of a restore test; only the rebalancer changes anything else, and
+// only Auto Scaling groups.
 func TestOnlyTheRebalancerWritesOutsideTheSuite(t *testing.T) {
 	suiteScopes := map[scope]bool{stateTable: true, topic: true, topicKey: true, queue: true}
 	for _, f := range functions {
@@ -327,6 +342,16 @@ func TestOnlyTheRebalancerWritesOutsideTheSuite(t *testing.T) {
 					continue
 				}
 				if f.name == "asg-rebalancer" && g.scope == optedInShifts && arcWrite(a) {
+					continue
+				}
+				// A read of a restored table's data (Scan is no
+				// Describe, List or Get, and reads no more).
+				if f.name == "backup-compliance" && g.scope == restoreTestTables && a == "dynamodb:Scan" {
+					continue
+				}
+				// Its verdict on a restore test, the one write of the
+				// compliance function outside the suite.
+				if f.name == "backup-compliance" && g.scope == restoreValidations && a == restoreValidationWrite {
 					continue
 				}
 				t.Errorf("%s may %s outside its own state, topic and queue (scope %d)", f.name, a, g.scope)

@@ -449,8 +449,10 @@ func TestMemberRoleGrants(t *testing.T) {
 	}
 	for _, g := range memberGrants(s.settings) {
 		switch g.scope {
-		case anyResource, optedInShifts:
+		case anyResource, optedInShifts, restoreValidations:
 			add(g.actions, []any{"*"})
+		case restoreTestTables:
+			add(g.actions, inAccount("dynamodb:*:{account}:table/*"))
 		case optedInGroups:
 			add(g.actions, groups())
 		case regionAlarms:

@@ -30,6 +30,10 @@ func memberRoleTable(s settings) string {
 			condition = onGroups + ", and `arc-zonal-shift:ResourceIdentifier` an Auto Scaling group of the member regions"
 		case regionAlarms:
 			on = "the account's CloudWatch alarms in the member regions"
+		case restoreValidations:
+			on, condition = "`*` (restore jobs have no resource type)", "`aws:RequestedRegion` one of the member regions"
+		case restoreTestTables:
+			on, condition = "`arn:aws:dynamodb:*:<account>:table/*`: any region of the account", "only tables tagged `awsbackup-restore-test` (what restore tests restore)"
 		case accountResources:
 			var arns []string
 			for _, a := range g.arns {

@@ -314,7 +314,9 @@ func suppressWildcards(role constructs.IConstruct, w wiring, grants []grant) {
 			"at run time (vaults, plans, tables, databases, alarms, any region of this account); Auto Scaling " +
 			"writes only on groups carrying the opt-in tag (aws:ResourceTag condition); ARC zonal shift writes on " +
 			"\"*\" only with the conditions arc-zonal-shift:ResourceIdentifier like this region's Auto Scaling groups " +
-			"and the opt-in tag (ARC has no resource type for Auto Scaling groups); in an organization, the member " +
+			"and the opt-in tag (ARC has no resource type for Auto Scaling groups); backup:PutRestoreValidationResult " +
+			"on \"*\" only with aws:RequestedRegion (restore jobs have no resource type); DynamoDB reads of table data " +
+			"only on tables tagged awsbackup-restore-test (what restore tests restore); in an organization, the member " +
 			"role of any account (aws:ResourceOrgID condition) and this organization's roots, OUs and accounts."),
 		AppliesTo: &wildcards,
 	}}, jsii.Bool(true))
@@ -341,6 +343,10 @@ func statement(w wiring, g grant) awsiam.PolicyStatement {
 		props.Conditions = &map[string]any{
 			"StringEquals": map[string]any{"aws:ResourceOrgID": w.settings.Organization.ID},
 		}
+	case restoreValidations:
+		props.Conditions = &map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": oneOrMany(w.grantRegions())}}
+	case restoreTestTables:
+		props.Conditions = &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + restoreTestTag: "false"}}
 	}
 	return awsiam.NewPolicyStatement(props)
 }
@@ -352,8 +358,10 @@ func resourcesOf(w wiring, g grant) []string {
 		return []string{"*"}
 	case optedInGroups:
 		return groupARNs(w)
-	case optedInShifts:
+	case optedInShifts, restoreValidations:
 		return []string{"*"} // scoped by its conditions, see statement
+	case restoreTestTables:
+		return []string{"arn:" + *w.stack.Partition() + ":dynamodb:*:" + *w.stack.Account() + ":table/*"}
 	case regionAlarms:
 		var out []string
 		for _, r := range w.grantRegions() {
@@ -385,6 +393,11 @@ func resourcesOf(w wiring, g grant) []string {
 	// An unknown scope renders no resource, which CDK rejects at synthesis.
 	return nil
 }
+
+// restoreTestTag is the tag AWS Backup restore testing puts on what it
+// restores (shared/compliance.RestoreTestTag; the IAM test keeps them
+// equal).
+const restoreTestTag = "awsbackup-restore-test"
 
 // arcResourceKey is the condition key naming the resource of an ARC zonal
 // shift call.

@@ -326,6 +326,7 @@ func writeDigest(b *strings.Builder, d Digest) {
 		fmt.Fprintf(b, "  %-45s %4d %4d %4d %4d\n", c, n[StatusFail], n[StatusWarn], n[StatusError], n[StatusPass]+n[StatusNotApplicable])
 	}
 	writeOpen(b, d)
+	writeRecovery(b, d.Recovery)
 	if len(d.Worst) > 0 {
 		b.WriteString("\nWorst resources this run:\n")
 		for _, f := range d.Worst {
@@ -338,6 +339,35 @@ func writeDigest(b *strings.Builder, d Digest) {
 			fmt.Fprintf(b, "  %s  %s\n", f.Check, subjectOf(f))
 		}
 	}
+}
+
+// writeRecovery says how restore tests went, per resource type: the
+// trend of recovery times people watch.
+func writeRecovery(b *strings.Builder, stats []RecoveryStats) {
+	if len(stats) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nRestore tests, last %d days (recovery time of those that passed):\n", int(RecoveryWindow.Hours()/24))
+	for _, s := range stats {
+		line := fmt.Sprintf("  %-22s %3d tested, %d failed", humanType(s.ResourceType), s.Tests, s.Failed)
+		if s.Tests > s.Failed {
+			line += fmt.Sprintf("   RTO p50 %s, max %s", shortSpan(s.RTOP50Seconds), shortSpan(s.RTOMaxSeconds))
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+// shortSpan writes seconds to the minute: 42m, 2h5m.
+func shortSpan(seconds int64) string {
+	d := (time.Duration(seconds) * time.Second).Round(time.Minute)
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // attributes let subscribers filter: severity, status, checks,

@@ -10,6 +10,9 @@
 //	finding#<resource>               status             check states of a resource (dedupe, "resolved", open failures)
 //	open#<0-7>                       <resource>         its open failures: the index digests read
 //	copy                             <recovery point>   expected cross-region copy and its deadline
+//	restore                          <time>#<job id>    a restore test: outcome, RTO, RPO, targets (restores.go;
+//	                                                    TTL 400 days); time is when it ended, so the sweep reads a window
+//	protected                        <resource>         since when a resource is known to be protected (restores.go)
 //	evac#<group>                     <az>               rebalancer ledger: original config of an evacuation,
 //	                                                    or the ARC zonal shift it started (zonalshift.go)
 //	signal#<source key>              state              AZ signal state (alarm hysteresis)

@@ -113,10 +113,11 @@ func (s *Processor) Sweep(ctx context.Context, ev eventbridge.Event) Result {
 	openBefore, _ := s.store.OpenFailures(work)
 	copies := s.outstandingCopies(work, b, led)
 	scans := s.scan(work, b, led, account)
+	restores := s.restores(work, led, scans, s.now())
 
 	// Decide.
 	findings := evaluate(evaluation{
-		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans, open: openBefore,
+		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans, open: openBefore, restores: restores,
 	})
 
 	// Report, then read where things stand: every failure still open,
@@ -128,6 +129,7 @@ func (s *Processor) Sweep(ctx context.Context, ev eventbridge.Event) Result {
 		led.unlisted(s.home(), partOpen, err)
 	}
 	d := buildDigest(findings, rep, open, led)
+	d.Recovery = recoveryStats(restores, s.now())
 	msg := notify.Message{
 		Kind: notify.KindDigest, Function: s.function, EventType: EventType, EventID: ev.Envelope.ID,
 		Account: account, Region: ev.Envelope.Region, Time: s.now(), Headline: headline(s.regions, d), Digest: &d,

@@ -1,6 +1,7 @@
 package gameday
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"regexp"
@@ -32,6 +33,9 @@ func (r *runner) check() []Result {
 	}
 	if n := ex.Notifications; n != nil {
 		checkNotifications(n, rep.Notifications, add)
+	}
+	for _, e := range ex.RestoreTests {
+		r.checkRestoreTest(context.Background(), e, add)
 	}
 	if ex.NoWrites {
 		var writes []string

@@ -210,6 +210,8 @@ func (r *runner) step(ctx context.Context, st scenario.Step) {
 	case scenario.RunSchedule:
 		r.runSchedule(st, a)
 		return
+	case scenario.RunRestoreTest, scenario.FailRestore, scenario.GrowTable, scenario.EditPlan, scenario.DeletePlan, scenario.SetBackupRetention:
+		summary, err = in.restoreStep(ctx, a)
 	}
 	if st.Account != "" {
 		summary = "account " + st.Account + ": " + summary

@@ -315,6 +315,9 @@ func (a *account) seed(ctx context.Context) error {
 		if err := a.seedTable(ctx, t); err != nil {
 			return err
 		}
+		if err := a.seedTableData(ctx, t); err != nil {
+			return err
+		}
 	}
 	for _, d := range st.DBInstances {
 		out, err := rds.NewFromConfig(a.sim.Config(d.Region)).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
@@ -347,6 +350,11 @@ func (a *account) seed(ctx context.Context) error {
 	}
 	for _, al := range st.Alarms {
 		if err := a.seedAlarm(al); err != nil {
+			return err
+		}
+	}
+	for _, p := range st.RestoreTestingPlans {
+		if err := a.seedRestoreTestingPlan(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -499,31 +507,12 @@ func (a *account) seedTable(ctx context.Context, t scenario.Table) error {
 
 func (a *account) seedPlan(ctx context.Context, p scenario.Plan) error {
 	client := backup.NewFromConfig(a.sim.Config(p.Region))
-	in := &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{BackupPlanName: aws.String(p.Name)}}
-	for _, r := range p.Rules {
-		rule := backuptypes.BackupRuleInput{
-			RuleName: aws.String(r.Name), TargetBackupVaultName: aws.String(r.Vault),
-			EnableContinuousBackup: aws.Bool(r.Continuous),
-		}
-		if r.Schedule != "" {
-			rule.ScheduleExpression = aws.String(r.Schedule)
-		}
-		if r.DeleteAfterDays > 0 {
-			rule.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(r.DeleteAfterDays))}
-		}
-		for _, c := range r.Copies {
-			ca := backuptypes.CopyAction{DestinationBackupVaultArn: aws.String(a.vaultARNs[key(c.Region, c.Vault)])}
-			if c.DeleteAfterDays > 0 {
-				ca.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(c.DeleteAfterDays))}
-			}
-			rule.CopyActions = append(rule.CopyActions, ca)
-		}
-		in.BackupPlan.Rules = append(in.BackupPlan.Rules, rule)
-	}
+	in := &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{BackupPlanName: aws.String(p.Name), Rules: a.planRules(p.Rules)}}
 	out, err := client.CreateBackupPlan(ctx, in)
 	if err != nil {
 		return fmt.Errorf("create backup plan %s: %w", p.Name, err)
 	}
+	a.arns["plan "+key(p.Region, p.Name)] = aws.ToString(out.BackupPlanId)
 	var resources []string
 	for _, t := range p.Tables {
 		resources = append(resources, a.arns["table "+key(p.Region, t)])

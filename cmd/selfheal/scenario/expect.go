@@ -17,6 +17,9 @@ func (w *world) expect(o *object) Expect {
 	for i, f := range o.objects("findings") {
 		e.Findings = append(e.Findings, w.findingExpect(f, index("expect.findings", i)))
 	}
+	for i, r := range o.objects("restoreTests") {
+		e.RestoreTests = append(e.RestoreTests, w.restoreTestExpect(r, index("expect.restoreTests", i)))
+	}
 	if n, ok := o.child("notifications", false); ok {
 		e.Notifications = w.notificationsExpect(n)
 	}

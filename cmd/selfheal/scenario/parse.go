@@ -111,6 +111,7 @@ func parse(r *reader, data []byte, opts Options) *Scenario {
 	w.cur = &sc.State
 	w.index(&sc.State)
 	w.checkState("state")
+	w.checkRestoreTestingPlans("state")
 	if _, ok := root.array("accounts", false); ok {
 		w.accounts(root)
 	}

@@ -118,7 +118,7 @@ func TestParseRejects(t *testing.T) {
 			[]string{"timeline[0]: has 2 actions (impairAZ, recoverAZ): give one per step"}},
 		{"misspelt action", `{"timeline": [{"at": "1m", "impairAz": "us-east-1a"}]}`,
 			[]string{"timeline[0]: has no action: give one of " + strings.Join(scenario.StepKinds(), ", "),
-				"timeline[0].impairAz: unknown key (known here: account, at, cancelZonalShift, closeHealthIssue, endInstanceRefresh, event, eventFile, failBackupJob, failCopy, impairAZ, raiseHealthIssue, recoverAZ, runSchedule, setAlarm, stallLogShipping, stallPITR, startFISShift, startInstanceRefresh, startPracticeRun, startZonalShift, updateZonalShift)"}},
+				"timeline[0].impairAz: unknown key (known here: account, at, cancelZonalShift, closeHealthIssue, deletePlan, editPlan, endInstanceRefresh, event, eventFile, failBackupJob, failCopy, failRestore, growTable, impairAZ, raiseHealthIssue, recoverAZ, runRestoreTest, runSchedule, setAlarm, setBackupRetention, stallLogShipping, stallPITR, startFISShift, startInstanceRefresh, startPracticeRun, startZonalShift, updateZonalShift)"}},
 		{"negative offset", `{"timeline": [{"at": "-1m", "impairAZ": "us-east-1a"}]}`, []string{`timeline[0].at: "-1m" is negative`}},
 		{"closed before raised", `{"timeline": [{"at": "1m", "closeHealthIssue": "a"}, {"at": "2m", "raiseHealthIssue": {"id": "a", "az": "us-east-1a"}}]}`,
 			[]string{`timeline[0].closeHealthIssue: Health issue "a" is closed before it is raised`}},

@@ -68,6 +68,8 @@ type State struct {
 	DBClusters  []DBCluster
 	Plans       []Plan
 	Alarms      []Alarm
+	// RestoreTestingPlans test restores of the plans' backups (restore.go).
+	RestoreTestingPlans []RestoreTestingPlan
 }
 
 // Account is a member account of the organization.
@@ -117,6 +119,9 @@ type Table struct {
 	// RecoveryPeriodDays of PITR (1–35); 0 leaves DynamoDB's default (35).
 	RecoveryPeriodDays int
 	Tags               map[string]string
+	// Items written to the table when it is created; SizeGiB of data it
+	// holds besides them (its backups', and their restores', size).
+	Items, SizeGiB int
 }
 
 // DBInstance is an RDS DB instance.
@@ -306,6 +311,8 @@ type Expect struct {
 	DeadLetters *int
 	// NoErrors: no invocation ended in an error (before retries).
 	NoErrors bool
+	// RestoreTests check the validation results put to AWS Backup.
+	RestoreTests []RestoreTestExpect
 }
 
 // GroupExpect checks a group, at the end of the run or at At.

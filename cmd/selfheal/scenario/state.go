@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -80,6 +79,8 @@ func parseState(o *object, region string) State {
 	for _, t := range o.objects("tables") {
 		tb := Table{Name: t.str("name", true), Region: t.str("region", false), Tags: t.tags("tags")}
 		tb.PITR, _ = t.boolean("pitr")
+		tb.Items, _ = t.integer("items", false, 0, 10000)
+		tb.SizeGiB, _ = t.integer("sizeGiB", false, 0, 1_000_000)
 		if n, ok := t.integer("recoveryPeriodDays", false, 1, 35); ok {
 			tb.RecoveryPeriodDays = n
 			if !tb.PITR {
@@ -120,33 +121,14 @@ func parseState(o *object, region string) State {
 			Tables: p.strings("tables", false), DBInstances: p.strings("dbInstances", false),
 			DBClusters: p.strings("dbClusters", false), ARNs: p.strings("resourceArns", false),
 		}
-		if _, ok := p.array("rules", true); ok {
-			for i, ro := range p.objects("rules") {
-				rule := Rule{Name: ro.str("name", false), Vault: ro.str("vault", true), Schedule: ro.str("schedule", false)}
-				if rule.Name == "" {
-					rule.Name = fmt.Sprintf("rule-%d", i+1)
-				}
-				rule.DeleteAfterDays, _ = ro.integer("deleteAfterDays", false, 1, 36500)
-				rule.Continuous, _ = ro.boolean("continuous")
-				for _, co := range ro.objects("copies") {
-					c := Copy{Vault: co.str("vault", true), Region: co.str("region", false)}
-					c.DeleteAfterDays, _ = co.integer("deleteAfterDays", false, 1, 36500)
-					co.done()
-					rule.Copies = append(rule.Copies, c)
-				}
-				ro.done()
-				plan.Rules = append(plan.Rules, rule)
-			}
-			if len(plan.Rules) == 0 {
-				p.r.addf(p.at("rules"), "must have at least one rule")
-			}
-		}
+		plan.Rules = parseRules(p)
 		if len(plan.Tables)+len(plan.DBInstances)+len(plan.DBClusters)+len(plan.ARNs) == 0 {
 			p.r.addf(p.path, "selects nothing: give tables, dbInstances, dbClusters or resourceArns")
 		}
 		p.done()
 		st.Plans = append(st.Plans, plan)
 	}
+	st.RestoreTestingPlans = parseRestoreTestingPlans(o)
 	for _, a := range o.objects("alarms") {
 		al := Alarm{Name: a.str("name", true), Region: a.str("region", false), AZ: a.str("az", false), Tags: a.tags("tags")}
 		a.done()
@@ -225,6 +207,7 @@ func (w *world) accounts(root *object) {
 		w.cur = &w.sc.Accounts[i].State
 		w.index(w.cur)
 		w.checkState(w.sc.Accounts[i].Path + ".state")
+		w.checkRestoreTestingPlans(w.sc.Accounts[i].Path + ".state")
 	}
 	w.cur = &w.sc.State
 }
@@ -268,6 +251,9 @@ func (w *world) index(st *State) {
 	}
 	for i := range st.Alarms {
 		def(&st.Alarms[i].Region)
+	}
+	for i := range st.RestoreTestingPlans {
+		def(&st.RestoreTestingPlans[i].Region)
 	}
 }
 
@@ -401,18 +387,7 @@ func (w *world) checkState(prefix string) {
 		if !w.region(path+".region", p.Region) {
 			continue
 		}
-		for j, rule := range p.Rules {
-			rp := index(path+".rules", j)
-			if rule.Vault != "" && !w.hasVault(rule.Vault, p.Region) {
-				w.r.addf(rp+".vault", "no vault %q in %s in state.vaults", rule.Vault, p.Region)
-			}
-			for k, c := range rule.Copies {
-				cp := index(rp+".copies", k)
-				if w.region(cp+".region", c.Region) && !w.hasVault(c.Vault, c.Region) && c.Vault != "" {
-					w.r.addf(cp+".vault", "no vault %q in %s in state.vaults", c.Vault, c.Region)
-				}
-			}
-		}
+		w.checkRules(path+".rules", p.Region, p.Rules)
 		for j, t := range p.Tables {
 			if !w.hasTable(t, p.Region) {
 				w.r.addf(index(path+".tables", j), "no table %q in %s in state.tables", t, p.Region)

@@ -14,6 +14,7 @@ var stepKinds = []string{
 	"failBackupJob", "failCopy", "stallPITR", "stallLogShipping",
 	"startInstanceRefresh", "endInstanceRefresh", "event", "eventFile", "runSchedule",
 	"startZonalShift", "updateZonalShift", "cancelZonalShift", "startPracticeRun", "startFISShift",
+	"runRestoreTest", "failRestore", "growTable", "editPlan", "deletePlan", "setBackupRetention",
 }
 
 // StepKinds lists the step types, for documentation and messages.
@@ -226,6 +227,8 @@ func (w *world) action(o *object, kind string) Action {
 		return w.zonalShift(o, kind)
 	case "event", "eventFile":
 		return w.event(o, kind)
+	case "runRestoreTest", "failRestore", "growTable", "editPlan", "deletePlan", "setBackupRetention":
+		return w.restoreAction(o, kind)
 	case "runSchedule":
 		name := o.str(kind, true)
 		fn, ok := w.function(at, name)
