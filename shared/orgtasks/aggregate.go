@@ -19,7 +19,9 @@ const EventType = "Organization Sweep"
 
 // aggregated is the aggregate task's answer, the execution's output.
 type aggregated struct {
-	Run            string `json:"run"`
+	Run string `json:"run"`
+	// DuplicateOf: the run was another delivery's and sent nothing.
+	DuplicateOf    string `json:"duplicateOf,omitempty"`
 	Headline       string `json:"headline"`
 	Complete       bool   `json:"complete"`
 	AccountRegions int    `json:"accountRegions"`
@@ -66,6 +68,10 @@ func (h *Handler) aggregate(ctx context.Context, p Payload) (any, outcome, error
 	var haveScope bool
 	if doc, ok := records[recordScope]; ok {
 		haveScope = json.Unmarshal(doc, &sc) == nil
+	}
+	if sc.DuplicateOf != "" {
+		return aggregated{Run: p.Run, DuplicateOf: sc.DuplicateOf}, outcome{duplicate: true,
+			decision: "no-op: the scheduled event is run " + sc.DuplicateOf + "'s, which sends the digest"}, nil
 	}
 	results := map[Item]result{}
 	for name, doc := range records {

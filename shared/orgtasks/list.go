@@ -39,6 +39,16 @@ func (h *Handler) list(ctx context.Context, p Payload) (any, outcome, error) {
 	if err != nil {
 		return nil, outcome{}, err
 	}
+	if owner, err := h.owner(ctx, p); err != nil || owner != p.Run {
+		if err != nil {
+			return nil, outcome{}, err
+		}
+		doc, _ := json.Marshal(scope{DuplicateOf: owner, Items: []Item{}, Listed: h.deps.Now()})
+		if err := h.deps.Store.PutRunRecord(ctx, p.Run, recordScope, doc); err != nil {
+			return nil, outcome{}, err
+		}
+		return listed{Run: p.Run, Items: []Item{}}, outcome{duplicate: true, decision: "no-op: the scheduled event is run " + owner + "'s"}, nil
+	}
 	accounts, err := h.allAccounts(ctx)
 	if err != nil {
 		return nil, outcome{}, err
@@ -80,6 +90,19 @@ func (h *Handler) list(ctx context.Context, p Payload) (any, outcome, error) {
 		metrics:  map[string]float64{"AccountRegions": float64(len(sc.Items))},
 	}
 	return listed{Run: p.Run, Items: sc.Items}, res, nil
+}
+
+// owner is the run that sweeps for the scheduled event that started p's:
+// the first run of each event id does, a run another delivery of the same
+// event started does nothing.
+func (h *Handler) owner(ctx context.Context, p Payload) (string, error) {
+	var ev struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(p.Event, &ev) != nil || ev.ID == "" {
+		return p.Run, nil // started by hand: its own run
+	}
+	return h.deps.Store.OwnRun(ctx, ev.ID, p.Run)
 }
 
 // fit keeps the items one run can carry; those beyond are missing.

@@ -103,6 +103,13 @@ func must[T any](v T, err error) T {
 // Step Functions does: synchronously, each with its own request id.
 func (o *org) run(name string) *orgsweep.Execution {
 	o.t.Helper()
+	return o.runOf(name, name)
+}
+
+// runOf executes the state machine named name, started by the scheduled
+// event eventID.
+func (o *org) runOf(name, eventID string) *orgsweep.Execution {
+	o.t.Helper()
 	rt := orgsweep.Runtime{
 		Now: o.hub.Now, Sleep: o.hub.Sleep,
 		Invoke: func(ctx context.Context, fn string, payload []byte) ([]byte, error) {
@@ -111,7 +118,7 @@ func (o *org) run(name string) *orgsweep.Execution {
 			return o.h.Handle(ctx, payload)
 		},
 	}
-	event := `{"id":"` + name + `","detail-type":"Scheduled Event","source":"aws.events","account":"` + o.hub.AccountID() +
+	event := `{"id":"` + eventID + `","detail-type":"Scheduled Event","source":"aws.events","account":"` + o.hub.AccountID() +
 		`","region":"` + region + `","time":"2026-11-02T03:00:00Z","resources":[],"detail":{}}`
 	ex, err := orgsweep.Execute(context.Background(), rt, o.def, name, []byte(event))
 	if err != nil {
@@ -295,5 +302,29 @@ func TestOrganizationSweepDigestsAFailedList(t *testing.T) {
 	if d.Complete || len(d.NotCovered) == 0 || !strings.Contains(d.NotCovered[0], "could not be listed") ||
 		!strings.Contains(d.NotCovered[0], "AccessDeniedException") {
 		t.Errorf("digest %q: not covered %q; want the list's failure named", ds[0].Headline, d.NotCovered)
+	}
+}
+
+// EventBridge may deliver the schedule's event twice, starting two
+// executions: the second sweeps nothing and sends no digest.
+func TestOrganizationSweepRunsOncePerScheduledEvent(t *testing.T) {
+	o := newOrg(t)
+	o.runOf("run-1", "event-1")
+	calls := o.hub.CallCount()
+	from := len(o.hub.Published())
+	second := o.runOf("run-2", "event-1")
+	if m := second.Maps[0]; m.Items != 0 {
+		t.Errorf("the second delivery's run swept %d account-regions", m.Items)
+	}
+	if ms := o.messages(from); len(ms) != 0 {
+		t.Errorf("the second delivery's run sent %d messages", len(ms))
+	}
+	if n := o.hub.CallCount() - calls; n > 6 {
+		t.Errorf("the second delivery's run made %d calls, want the few that tell it is a duplicate", n)
+	}
+	// A later schedule is a run of its own.
+	o.runOf("run-3", "event-2")
+	if ds := digests(o.messages(from)); len(ds) != 1 {
+		t.Errorf("%d digests after the next schedule, want 1", len(ds))
 	}
 }

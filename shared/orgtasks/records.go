@@ -26,10 +26,13 @@ type Left struct {
 // should have swept and cannot (an account or OU of the configuration not
 // in the organization, items beyond one run's payload).
 type scope struct {
-	Items   []Item    `json:"items"`
-	Skipped []Left    `json:"skipped,omitempty"`
-	Missing []Left    `json:"missing,omitempty"`
-	Listed  time.Time `json:"listed"`
+	// DuplicateOf is the run that owns the scheduled event when this one
+	// was started by another delivery of it: it sweeps nothing.
+	DuplicateOf string    `json:"duplicateOf,omitempty"`
+	Items       []Item    `json:"items"`
+	Skipped     []Left    `json:"skipped,omitempty"`
+	Missing     []Left    `json:"missing,omitempty"`
+	Listed      time.Time `json:"listed"`
 }
 
 // Coverage of one account-region in a run.

@@ -76,9 +76,12 @@ func New(deps handler.Deps, orgs OrganizationsAPI) (*Handler, error) {
 
 // outcome is what one task tells the log line.
 type outcome struct {
-	decision string
-	attrs    []slog.Attr
-	metrics  map[string]float64
+	// duplicate: the run is another delivery's of a scheduled event a run
+	// already has, and does nothing.
+	duplicate bool
+	decision  string
+	attrs     []slog.Attr
+	metrics   map[string]float64
 }
 
 // Handle is the Lambda handler: one task per invocation, one log line and
@@ -159,6 +162,9 @@ func (h *Handler) log(ctx context.Context, p Payload, res outcome, err error, to
 		l = l.With(telemetry.KeyRequestID, lc.AwsRequestID)
 	}
 	status := "processed"
+	if res.duplicate {
+		status = "duplicate"
+	}
 	level := slog.LevelInfo
 	attrs := []slog.Attr{slog.String("task", p.Task), slog.String("run", p.Run)}
 	if p.Account != "" {

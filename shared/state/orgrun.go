@@ -71,3 +71,29 @@ func (s *Store) RunRecords(ctx context.Context, run, prefix string) (map[string]
 	}
 	return out, nil
 }
+
+// OwnRun names run as the one run of the scheduled event eventID and
+// returns the run that owns the event: run itself, or the run an earlier
+// delivery of the same event started (EventBridge delivers at least once,
+// and each delivery it makes to Step Functions starts an execution). A
+// retry of the owner's own task finds itself the owner.
+func (s *Store) OwnRun(ctx context.Context, eventID, run string) (string, error) {
+	it := key(runPrefix+"event#"+eventID, "owner")
+	it["run"] = str(run)
+	it[attrExpiresAt] = ttl(s.now().Add(runRecordMemory))
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           aws.String(s.table),
+		Item:                                it,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk) OR #run = :run"),
+		ExpressionAttributeNames:            map[string]string{"#run": "run"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":run": str(run)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := isConditionFailed(err); ok {
+		return item(ccf.Item).str("run"), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("take event %s for run %s: %w", eventID, run, err)
+	}
+	return run, nil
+}

@@ -20,8 +20,8 @@ import (
 // backups, on the simulated account: seeding, steps and expectations.
 
 // seedTableData writes a table's items and sets the data it holds.
-func (w *World) seedTableData(ctx context.Context, t scenario.Table) error {
-	client := dynamodb.NewFromConfig(w.Sim.Config(t.Region))
+func (a *account) seedTableData(ctx context.Context, t scenario.Table) error {
+	client := dynamodb.NewFromConfig(a.sim.Config(t.Region))
 	for i := range t.Items {
 		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(t.Name), Item: map[string]ddbtypes.AttributeValue{
 			"id": &ddbtypes.AttributeValueMemberS{Value: fmt.Sprintf("%s-%04d", t.Name, i)},
@@ -30,15 +30,15 @@ func (w *World) seedTableData(ctx context.Context, t scenario.Table) error {
 		}
 	}
 	if t.SizeGiB > 0 {
-		return w.Sim.SetDynamoDBTableData(t.Region, t.Name, int64(t.SizeGiB)<<30, 0)
+		return a.sim.SetDynamoDBTableData(t.Region, t.Name, int64(t.SizeGiB)<<30, 0)
 	}
 	return nil
 }
 
 // seedRestoreTestingPlan creates a restore testing plan restoring the
 // latest snapshot of each resource it names, one selection per type.
-func (w *World) seedRestoreTestingPlan(ctx context.Context, p scenario.RestoreTestingPlan) error {
-	client := backup.NewFromConfig(w.Sim.Config(p.Region))
+func (a *account) seedRestoreTestingPlan(ctx context.Context, p scenario.RestoreTestingPlan) error {
+	client := backup.NewFromConfig(a.sim.Config(p.Region))
 	if _, err := client.CreateRestoreTestingPlan(ctx, &backup.CreateRestoreTestingPlanInput{RestoreTestingPlan: &backuptypes.RestoreTestingPlanForCreate{
 		RestoreTestingPlanName: aws.String(p.Name), ScheduleExpression: aws.String(p.Schedule),
 		RecoveryPointSelection: &backuptypes.RestoreTestingRecoveryPointSelection{
@@ -57,13 +57,13 @@ func (w *World) seedRestoreTestingPlan(ctx context.Context, p scenario.RestoreTe
 		}
 		var arns []string
 		for _, n := range sel.names {
-			arns = append(arns, w.arns[sel.kind+" "+key(p.Region, n)])
+			arns = append(arns, a.arns[sel.kind+" "+key(p.Region, n)])
 		}
 		if _, err := client.CreateRestoreTestingSelection(ctx, &backup.CreateRestoreTestingSelectionInput{
 			RestoreTestingPlanName: aws.String(p.Name),
 			RestoreTestingSelection: &backuptypes.RestoreTestingSelectionForCreate{
 				RestoreTestingSelectionName: aws.String(strings.ToLower(sel.typ) + "_resources"), ProtectedResourceType: aws.String(sel.typ),
-				IamRoleArn:            aws.String(fmt.Sprintf("arn:aws:iam::%s:role/service-role/AWSBackupDefaultServiceRole", w.Sim.AccountID())),
+				IamRoleArn:            aws.String(fmt.Sprintf("arn:aws:iam::%s:role/service-role/AWSBackupDefaultServiceRole", a.sim.AccountID())),
 				ProtectedResourceArns: arns, ValidationWindowHours: aws.Int32(int32(p.ValidationWindowHours)),
 			},
 		}); err != nil {
@@ -74,7 +74,7 @@ func (w *World) seedRestoreTestingPlan(ctx context.Context, p scenario.RestoreTe
 }
 
 // planRules turns a scenario's rules into AWS Backup's.
-func (w *World) planRules(rules []scenario.Rule) []backuptypes.BackupRuleInput {
+func (a *account) planRules(rules []scenario.Rule) []backuptypes.BackupRuleInput {
 	var out []backuptypes.BackupRuleInput
 	for _, r := range rules {
 		rule := backuptypes.BackupRuleInput{
@@ -88,7 +88,7 @@ func (w *World) planRules(rules []scenario.Rule) []backuptypes.BackupRuleInput {
 			rule.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(r.DeleteAfterDays))}
 		}
 		for _, c := range r.Copies {
-			ca := backuptypes.CopyAction{DestinationBackupVaultArn: aws.String(w.vaultARNs[key(c.Region, c.Vault)])}
+			ca := backuptypes.CopyAction{DestinationBackupVaultArn: aws.String(a.vaultARNs[key(c.Region, c.Vault)])}
 			if c.DeleteAfterDays > 0 {
 				ca.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(c.DeleteAfterDays))}
 			}
@@ -100,30 +100,30 @@ func (w *World) planRules(rules []scenario.Rule) []backuptypes.BackupRuleInput {
 }
 
 // restoreStep applies the steps of this file.
-func (w *World) restoreStep(ctx context.Context, act scenario.Action) (string, error) {
+func (in *account) restoreStep(ctx context.Context, act scenario.Action) (string, error) {
 	switch a := act.(type) {
 	case scenario.RunRestoreTest:
-		ids, err := w.Sim.RunRestoreTestingPlan(a.Region, a.Plan)
+		ids, err := in.sim.RunRestoreTestingPlan(a.Region, a.Plan)
 		return fmt.Sprintf("restore testing plan %s runs now: %d restore jobs", a.Plan, len(ids)), err
 	case scenario.FailRestore:
-		_, err := w.Sim.InjectRestoreFault(awssim.RestoreFault{
-			ResourceArn: w.resourceARN(a.Resource), Mode: awssim.RestoreFaultMode(a.Mode), Message: a.Message, Delay: a.Delay, Count: a.Count,
+		_, err := in.sim.InjectRestoreFault(awssim.RestoreFault{
+			ResourceArn: in.resourceARN(a.Resource), Mode: awssim.RestoreFaultMode(a.Mode), Message: a.Message, Delay: a.Delay, Count: a.Count,
 		})
 		return fmt.Sprintf("the next restore of %s will %s", orAny(a.Resource.Name), map[string]string{
 			"FAIL": "fail", "ABORT": "be stopped", "BROKEN": "restore something unusable", "SLOW": "take " + a.Delay.String() + " longer",
 		}[a.Mode]), err
 	case scenario.GrowTable:
-		return fmt.Sprintf("table %s now holds %d GiB", a.Table, a.SizeGiB), w.Sim.SetDynamoDBTableData(a.Region, a.Table, int64(a.SizeGiB)<<30, 0)
+		return fmt.Sprintf("table %s now holds %d GiB", a.Table, a.SizeGiB), in.sim.SetDynamoDBTableData(a.Region, a.Table, int64(a.SizeGiB)<<30, 0)
 	case scenario.EditPlan:
-		_, err := backup.NewFromConfig(w.Sim.Config(a.Region)).UpdateBackupPlan(ctx, &backup.UpdateBackupPlanInput{
-			BackupPlanId: aws.String(w.arns["plan "+key(a.Region, a.Plan)]),
-			BackupPlan:   &backuptypes.BackupPlanInput{BackupPlanName: aws.String(a.Plan), Rules: w.planRules(a.Rules)},
+		_, err := backup.NewFromConfig(in.sim.Config(a.Region)).UpdateBackupPlan(ctx, &backup.UpdateBackupPlanInput{
+			BackupPlanId: aws.String(in.arns["plan "+key(a.Region, a.Plan)]),
+			BackupPlan:   &backuptypes.BackupPlanInput{BackupPlanName: aws.String(a.Plan), Rules: in.planRules(a.Rules)},
 		})
 		return fmt.Sprintf("backup plan %s edited: %s", a.Plan, describeRules(a.Rules)), err
 	case scenario.DeletePlan:
-		return "backup plan " + a.Plan + " deleted", w.deletePlan(ctx, a)
+		return "backup plan " + a.Plan + " deleted", in.deletePlan(ctx, a)
 	case scenario.SetBackupRetention:
-		_, err := rds.NewFromConfig(w.Sim.Config(a.Region)).ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
+		_, err := rds.NewFromConfig(in.sim.Config(a.Region)).ModifyDBInstance(ctx, &rds.ModifyDBInstanceInput{
 			DBInstanceIdentifier: aws.String(a.ID), BackupRetentionPeriod: aws.Int32(int32(a.Days)), ApplyImmediately: aws.Bool(true),
 		})
 		return fmt.Sprintf("backup retention of %s set to %d days", a.ID, a.Days), err
@@ -148,9 +148,9 @@ func describeRules(rules []scenario.Rule) string {
 
 // deletePlan removes a plan's selections, then the plan, as AWS Backup
 // requires.
-func (w *World) deletePlan(ctx context.Context, a scenario.DeletePlan) error {
-	client := backup.NewFromConfig(w.Sim.Config(a.Region))
-	id := aws.String(w.arns["plan "+key(a.Region, a.Plan)])
+func (in *account) deletePlan(ctx context.Context, a scenario.DeletePlan) error {
+	client := backup.NewFromConfig(in.sim.Config(a.Region))
+	id := aws.String(in.arns["plan "+key(a.Region, a.Plan)])
 	sels, err := client.ListBackupSelections(ctx, &backup.ListBackupSelectionsInput{BackupPlanId: id})
 	if err != nil {
 		return err
@@ -167,9 +167,9 @@ func (w *World) deletePlan(ctx context.Context, a scenario.DeletePlan) error {
 // checkRestoreTest checks the validation result put for the last restore
 // test of a resource.
 func (r *runner) checkRestoreTest(ctx context.Context, e scenario.RestoreTestExpect, add adder) {
-	w := r.w
-	arn := w.resourceARN(e.Resource)
-	out, err := backup.NewFromConfig(w.Sim.Config(e.Resource.Region)).ListRestoreJobs(ctx, &backup.ListRestoreJobsInput{})
+	hub := r.w.accounts[0]
+	arn := hub.resourceARN(e.Resource)
+	out, err := backup.NewFromConfig(hub.sim.Config(e.Resource.Region)).ListRestoreJobs(ctx, &backup.ListRestoreJobsInput{})
 	if err != nil {
 		add(e.Path, false, "list restore jobs: %v", err)
 		return

@@ -137,7 +137,7 @@ func parseRules(p *object) []Rule {
 }
 
 func (w *world) hasPlan(name, region string) bool {
-	for _, p := range w.sc.State.Plans {
+	for _, p := range w.cur.Plans {
 		if p.Name == name && p.Region == region {
 			return true
 		}
@@ -146,7 +146,7 @@ func (w *world) hasPlan(name, region string) bool {
 }
 
 func (w *world) hasRestoreTestingPlan(name, region string) bool {
-	for _, p := range w.sc.State.RestoreTestingPlans {
+	for _, p := range w.cur.RestoreTestingPlans {
 		if p.Name == name && p.Region == region {
 			return true
 		}
@@ -155,14 +155,14 @@ func (w *world) hasRestoreTestingPlan(name, region string) bool {
 }
 
 // checkRestoreTestingPlans checks the names and references of the restore
-// testing plans.
-func (w *world) checkRestoreTestingPlans() {
-	st := &w.sc.State
-	unique(w, "state.restoreTestingPlans", st.RestoreTestingPlans, func(p RestoreTestingPlan) string {
+// testing plans of the current state, written at prefix.
+func (w *world) checkRestoreTestingPlans(prefix string) {
+	st := w.cur
+	unique(w, prefix+".restoreTestingPlans", st.RestoreTestingPlans, func(p RestoreTestingPlan) string {
 		return "restore testing plan " + p.Name + "\x00" + p.Region
 	})
 	for i, p := range st.RestoreTestingPlans {
-		path := index("state.restoreTestingPlans", i)
+		path := index(prefix+".restoreTestingPlans", i)
 		if !w.region(path+".region", p.Region) {
 			continue
 		}
