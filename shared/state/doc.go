@@ -54,8 +54,8 @@
 //     error, and as a hold never outlasts its holder's deadline, Lambda's
 //     retries (1 and 3 minutes later, each waiting again) always find it
 //     done or lapsed;
-//   - the done-mark has its own retry budget (doneAttempts tries, each with
-//     the SDK's retries); if even that fails, the work is done and the
+//   - the done-mark has the store's own retry budget (persistAttempts
+//     tries, each with the SDK's retries); if even that fails, the work is done and the
 //     invocation succeeds: the hold lapses at the deadline, and the
 //     duplicates and retries waiting for it take the event over, do the
 //     work again — which the processors make a no-op (ledger, dedupe,
@@ -67,6 +67,12 @@
 //   - quarantining is claimed too (sk "quarantine"), so a malformed or
 //     foreign event is queued once per event id, however often it is
 //     delivered; one with no readable id is queued at each delivery.
+//
+// The findings that a published message reported are saved with the same
+// budget: a message is published before its findings are remembered (a
+// message is never lost for a remembered state), so a lost save means the
+// next sweep or delivery sends it again; the budget makes that a fault of
+// persistAttempts × the SDK's attempts in a row.
 //
 // What reaches the dead-letter queue is then only what could not be
 // handled: quarantined events, and events whose processing kept failing

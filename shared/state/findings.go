@@ -58,7 +58,9 @@ const findingMemory = 180 * 24 * time.Hour
 
 const findingsPrefix = "finding#"
 
-func (s *Store) findingsKey(resource string) item { return key(s.scoped(findingsPrefix+resource), "status") }
+func (s *Store) findingsKey(resource string) item {
+	return key(s.scoped(findingsPrefix+resource), "status")
+}
 
 // LoadFindings reads the last known check states of resource (empty when
 // none is known).
@@ -179,6 +181,10 @@ func (s *Store) decodeFindings(resource string, raw map[string]types.AttributeVa
 // transaction, so the index never disagrees with the states (see
 // OpenFailures).
 func (s *Store) SaveFindings(ctx context.Context, rf ResourceFindings) error {
+	return s.persist(ctx, rf.Resource, func() error { return s.saveFindings(ctx, rf) })
+}
+
+func (s *Store) saveFindings(ctx context.Context, rf ResourceFindings) error {
 	it := s.findingsItem(rf)
 	var cond *string
 	var values map[string]types.AttributeValue

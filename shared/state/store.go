@@ -106,6 +106,35 @@ func Jitter(d time.Duration, key string, attempt int) time.Duration {
 	return half + time.Duration(h.Sum64()%uint64(half))
 }
 
+// The store's own retry budget for the writes that record what already
+// happened (a done-mark, the findings a published message reported): on top
+// of the SDK's attempts for each try, because losing one of them repeats
+// work or a message on the next delivery or sweep.
+const (
+	persistAttempts = 4
+	persistPause    = 200 * time.Millisecond // doubled after each failed try, jittered
+)
+
+// persist runs write up to persistAttempts times, pausing between tries on
+// the store's clock, within ctx. A refused condition (ErrConflict or
+// ConditionalCheckFailed) is an answer, not a fault, and is not retried.
+func (s *Store) persist(ctx context.Context, key string, write func() error) error {
+	pause := persistPause
+	for attempt := 1; ; attempt++ {
+		err := write()
+		if err == nil || errors.Is(err, ErrConflict) || attempt == persistAttempts || ctx.Err() != nil {
+			return err
+		}
+		if _, refused := isConditionFailed(err); refused {
+			return err
+		}
+		if serr := s.sleep(ctx, Jitter(pause, key, attempt)); serr != nil {
+			return err
+		}
+		pause *= 2
+	}
+}
+
 // ErrConflict means another invocation changed the same record between our
 // read and our write: the caller's decision is stale and must be retaken.
 var ErrConflict = errors.New("state changed concurrently")
