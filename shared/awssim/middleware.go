@@ -213,7 +213,9 @@ func (b simBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
 	base := 50 * time.Millisecond << min(attempt, 10)
-	d := min(time.Duration(b.s.rng.Float64()*float64(base)), 20*time.Second)
+	// Jitter from the seed and the attempt, not a shared generator, so
+	// that concurrent retries do not make the clock depend on scheduling.
+	d := min(time.Duration(unitFloat(splitmix(b.s.seed^uint64(attempt)*0x9e3779b97f4a7c15))*float64(base)), 20*time.Second)
 	b.s.now = b.s.now.Add(d)
 	return 0, nil
 }
