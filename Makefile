@@ -74,19 +74,26 @@ infra/node_modules: infra/package.json infra/package-lock.json
 
 ## synth: CloudFormation templates for every configured region into cdk.out/,
 ## offline and without AWS credentials (account: cdk.json context, else the
-## CLI's credentials, else the placeholder 123456789012)
+## CLI's credentials, else the placeholder 123456789012). SELFHEAL=<file>
+## uses that file as the "selfheal" context instead of cdk.json's, e.g.
+## make synth SELFHEAL=docs/organization-example.json (an organization's hub
+## stacks, selfheal-organization with the StackSets, and the member
+## templates in cdk.out/assembly-selfheal-members/)
 synth: build infra/node_modules
 	@rm -rf cdk.out
-	$(CDK) synth --quiet
-	@ls cdk.out/*.template.json
+	$(CDK) synth --quiet $(SELFHEAL_CONTEXT)
+	@ls cdk.out/*.template.json cdk.out/assembly-*/*.template.json 2>/dev/null || true
+
+# The CDK CLI takes a context value on one line.
+SELFHEAL_CONTEXT = $(if $(SELFHEAL),-c selfheal="$$(tr -d '\n' < $(SELFHEAL))")
 
 ## diff: what a deploy would change, against the account in your AWS credentials
 diff: build infra/node_modules
-	$(CDK) diff
+	$(CDK) diff $(SELFHEAL_CONTEXT)
 
 ## deploy: every regional stack; asks before widening IAM or security groups
 deploy: build infra/node_modules
-	$(CDK) deploy --all --require-approval broadening
+	$(CDK) deploy --all --require-approval broadening $(SELFHEAL_CONTEXT)
 
 ## demo: the seed's game day on the simulated account
 demo:

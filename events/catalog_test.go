@@ -32,7 +32,10 @@ func TestPatternsAreTheDeployedRules(t *testing.T) {
 		{"asg-rebalancer--launch-failure", "asg-rebalancer"},
 		{"asg-rebalancer--zonal-shift", "asg-rebalancer"},
 		{"backup-compliance--jobs", "backup-compliance"},
+		{"backup-compliance--plans", "backup-compliance"},
+		{"backup-compliance--rds-backups", "backup-compliance"},
 		{"backup-compliance--recovery-points", "backup-compliance"},
+		{"backup-compliance--restore-jobs", "backup-compliance"},
 		{"backup-compliance--vaults", "backup-compliance"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -62,6 +65,9 @@ func TestSamplesCoverEveryHandledKind(t *testing.T) {
 		{"aws.backup", "Copy Job State Change"}:                         2,
 		{"aws.backup", "Recovery Point State Change"}:                   2,
 		{"aws.backup", "Backup Vault State Change"}:                     3,
+		{"aws.backup", "Backup Plan State Change"}:                      3,
+		{"aws.backup", "Restore Job State Change"}:                      7,
+		{"aws.rds", "RDS DB Instance Event"}:                            3,
 		{"aws.autoscaling", "EC2 Instance Launch Unsuccessful"}:         2,
 		{"aws.arc-zonal-shift", "Autoshift In Progress"}:                2,
 		{"aws.arc-zonal-shift", "Autoshift Completed"}:                  1,

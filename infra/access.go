@@ -29,6 +29,18 @@ const (
 	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_arc-zonal-shift.html
 	// https://docs.aws.amazon.com/r53recovery/latest/dg/security-iam-zonalshift.html
 	optedInShifts
+	// restoreValidations is for backup:PutRestoreValidationResult, the
+	// compliance function's one write outside the suite: "Resource": "*"
+	// (the action has no resource type: a restore job is named by an id,
+	// not an ARN) with the condition aws:RequestedRegion = the stack's
+	// region, where the restore tests it validates run.
+	// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html
+	restoreValidations
+	// restoreTestTables is every DynamoDB table of the account in any
+	// region carrying the tag AWS Backup restore testing puts on what it
+	// restores (aws:ResourceTag/awsbackup-restore-test present): the
+	// function reads a restored table's data, and no other's.
+	restoreTestTables
 	// regionAlarms is every CloudWatch alarm of the account in the stack's
 	// region.
 	regionAlarms
@@ -39,7 +51,30 @@ const (
 	topic      // the stack's SNS topic
 	topicKey   // the KMS key the topic is encrypted with
 	queue      // the stack's dead-letter / quarantine queue
+	// memberRoles is the member role (organization.memberRoleName) of
+	// every account, with the condition aws:ResourceOrgID = the
+	// organization: no role of that name outside it.
+	memberRoles
+	// organizationResources is the ARN patterns in grant.arns, with
+	// {organization} for the organization's id: its roots, OUs and
+	// accounts, whatever its management account.
+	organizationResources
+	// organizationWide is "Resource": "*" for the Organizations reads that
+	// have no resource-level permission; called in the hub only.
+	organizationWide
 )
+
+// inMemberAccount reports whether a scope names resources of the account an
+// event or a sweep is about, which in an organization is a member account
+// reached through the member role. The others are the hub's own: its state,
+// topic and queue, the organization's structure, the member roles.
+func (s scope) inMemberAccount() bool {
+	switch s {
+	case anyResource, optedInGroups, optedInShifts, regionAlarms, accountResources, restoreValidations, restoreTestTables:
+		return true
+	}
+	return false
+}
 
 // grant is one IAM statement: actions on the resources of a scope.
 type grant struct {
@@ -68,6 +103,11 @@ var arcWrites = []string{
 	"arc-zonal-shift:CancelZonalShift",
 }
 
+// restoreValidationWrite is the compliance function's one write outside
+// the suite, granted only on restoreValidations; the IAM test fails on any
+// other grant of it.
+const restoreValidationWrite = "backup:PutRestoreValidationResult"
+
 // Shared grants every function needs to remember, report and quarantine.
 var (
 	// stateItems are the item calls on selfheal's own state table
@@ -92,6 +132,42 @@ var (
 	// The queue uses SQS-managed encryption: no KMS permission needed.
 	quarantine = grant{actions: []string{"sqs:SendMessage"}, scope: queue}
 )
+
+// inOrganization is what every function of an organization's hub may do
+// besides its own grants: act in a member account as the member role
+// (shared/awsapi assumes it per event account and caches the credentials).
+var inOrganization = []grant{{actions: []string{"sts:AssumeRole"}, scope: memberRoles}}
+
+// sweepReads are the account-wide reads of one sweep of one account: the
+// compliance sweep's, and in an organization each org-sweep child's.
+var sweepReads = []grant{
+	// The sweep reads the DR regions too: every ARN pattern below spans
+	// all regions of the account, and every grant is a read. Exactly the
+	// calls of shared/sweep/aws.go: list calls carry what the checks need
+	// (lifecycle, encryption, retention, tags of databases), so no
+	// Describe* per resource.
+	{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
+		arns: []string{"backup:*:{account}:backup-vault:*"}},
+	{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
+		arns: []string{"backup:*:{account}:backup-plan:*"}},
+	// The List* actions have no resource-level permissions.
+	{actions: []string{
+		"backup:ListBackupVaults",
+		"backup:ListBackupPlans",
+		"backup:ListProtectedResources",
+		"backup:ListCopyJobs",
+		"dynamodb:ListTables",
+		"autoscaling:DescribeAutoScalingGroups",
+	}, scope: anyResource},
+	{actions: []string{
+		"dynamodb:DescribeContinuousBackups",
+		"dynamodb:ListTagsOfResource",
+	}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
+	{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
+		arns: []string{"rds:*:{account}:db:*"}},
+	{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
+		arns: []string{"rds:*:{account}:cluster:*"}},
+}
 
 // access lists, per function, every grant. Keys are the folder names under
 // functions/.
@@ -132,18 +208,29 @@ var access = map[string][]grant{
 				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
 				arns: []string{"backup:*:{account}:backup-plan:*"}},
+			// A deleted plan's recovery points say what it protected.
+			{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
+				arns: []string{"backup:*:{account}:backup-vault:*"}},
 			// ListRecoveryPointsByResource (shared/compliance finds an S3
 			// bucket's continuous recovery point with it) has no
 			// resource-level permission. DescribeRecoveryPoint does, but a
 			// recovery point's ARN is the underlying service's snapshot ARN
 			// for several resource types (EBS, RDS, ...), which no single
-			// pattern covers. Exactly the calls of shared/compliance/aws.go.
+			// pattern covers. DescribeRestoreJob has none: a restore job is
+			// named by its id. Exactly the calls of shared/compliance/aws.go.
 			{actions: []string{
 				"backup:ListRecoveryPointsByResource",
 				"backup:DescribeRecoveryPoint",
+				"backup:DescribeRestoreJob",
 			}, scope: anyResource},
-			{actions: []string{"dynamodb:DescribeContinuousBackups"}, scope: accountResources,
+			// The validation result of a restore test.
+			{actions: []string{restoreValidationWrite}, scope: restoreValidations},
+			// Tags of protected tables: selfheal:rto, selfheal:rpo.
+			{actions: []string{"dynamodb:DescribeContinuousBackups", "dynamodb:ListTagsOfResource"}, scope: accountResources,
 				arns: []string{"dynamodb:*:{account}:table/*"}},
+			// A restored table's status, item count and one item: only
+			// tables a restore test made.
+			{actions: []string{"dynamodb:DescribeTable", "dynamodb:Scan"}, scope: restoreTestTables},
 			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
 				arns: []string{"rds:*:{account}:db:*"}},
 			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
@@ -156,33 +243,32 @@ var access = map[string][]grant{
 	),
 
 	"compliance-sweep": join(
+		sweepReads,
+		[]grant{stateItems, findingStates, quarantine},
+		publish,
+	),
+
+	// The organization sweep's three tasks in one function: list the
+	// accounts in scope, sweep one account and region (a member's as the
+	// member role, the hub's own with these reads), write the digest.
+	"org-sweep": join(
+		sweepReads,
 		[]grant{
-			// The sweep reads the DR regions too: every ARN pattern below
-			// spans all regions of the account, and every grant is a read.
-			// Exactly the calls of shared/sweep/aws.go: list calls carry
-			// what the checks need (lifecycle, encryption, retention, tags
-			// of databases), so no Describe* per resource.
-			{actions: []string{"backup:ListRecoveryPointsByBackupVault"}, scope: accountResources,
-				arns: []string{"backup:*:{account}:backup-vault:*"}},
-			{actions: []string{"backup:GetBackupPlan"}, scope: accountResources,
-				arns: []string{"backup:*:{account}:backup-plan:*"}},
-			// The List* actions have no resource-level permissions.
+			// ListAccounts has no resource-level permission.
+			{actions: []string{"organizations:ListAccounts"}, scope: organizationWide},
+			// The others take this organization's roots, OUs and accounts;
+			// the management account's id in their ARNs is left open, so
+			// a delegated administrator needs no more.
+			// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsorganizations.html
 			{actions: []string{
-				"backup:ListBackupVaults",
-				"backup:ListBackupPlans",
-				"backup:ListProtectedResources",
-				"backup:ListCopyJobs",
-				"dynamodb:ListTables",
-				"autoscaling:DescribeAutoScalingGroups",
-			}, scope: anyResource},
-			{actions: []string{
-				"dynamodb:DescribeContinuousBackups",
-				"dynamodb:ListTagsOfResource",
-			}, scope: accountResources, arns: []string{"dynamodb:*:{account}:table/*"}},
-			{actions: []string{"rds:DescribeDBInstances"}, scope: accountResources,
-				arns: []string{"rds:*:{account}:db:*"}},
-			{actions: []string{"rds:DescribeDBClusters"}, scope: accountResources,
-				arns: []string{"rds:*:{account}:cluster:*"}},
+				"organizations:ListAccountsForParent",
+				"organizations:ListChildren",
+				"organizations:ListParents",
+			}, scope: organizationResources, arns: []string{
+				"organizations::*:root/{organization}/*",
+				"organizations::*:ou/{organization}/*",
+				"organizations::*:account/{organization}/*",
+			}},
 			stateItems,
 			findingStates,
 			quarantine,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"reflect"
+
+	"github.com/google/go-cmp/cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,46 +16,79 @@ import (
 	"github.com/selfheal/selfheal/shared/sweep"
 )
 
+// hubSide are the client interfaces every function uses on the hub's own
+// resources: its state table, topic and queue, never a member account's.
+var hubSide = []reflect.Type{
+	reflect.TypeFor[state.DynamoDBAPI](), // claims, dedupe, copies, outbox
+	reflect.TypeFor[notify.SNSAPI](),
+	reflect.TypeFor[handler.SQSAPI](), // quarantine
+}
+
+// uses are the client interfaces each function is built from that act on
+// the account an event or a sweep is about: its own in a single account, a
+// member's (through the member role) in an organization.
+var uses = map[string][]reflect.Type{
+	"asg-rebalancer": {
+		reflect.TypeFor[rebalance.AutoScaling](), reflect.TypeFor[rebalance.EC2](),
+		reflect.TypeFor[rebalance.Health](), reflect.TypeFor[rebalance.CloudWatch](),
+		reflect.TypeFor[rebalance.ZonalShift](),
+	},
+	"backup-compliance": {
+		reflect.TypeFor[compliance.BackupAPI](), reflect.TypeFor[compliance.DynamoDBAPI](), reflect.TypeFor[compliance.RDSAPI](),
+	},
+	"compliance-sweep": sweepUses,
+	// Each child of the organization sweep is one account-region of the
+	// compliance sweep.
+	"org-sweep": sweepUses,
+}
+
+var sweepUses = []reflect.Type{
+	reflect.TypeFor[sweep.BackupAPI](), reflect.TypeFor[sweep.DynamoDBAPI](),
+	reflect.TypeFor[sweep.RDSAPI](), reflect.TypeFor[sweep.AutoScalingAPI](),
+}
+
+// organizationCalls are the hub-side calls of the organization shape that
+// the runtime's consumer interfaces do not show yet (the org2 contract,
+// item 4): org-sweep lists the organization's accounts; every function
+// assumes the member role. Checked like interface methods.
+var organizationCalls = map[string][]string{
+	"org-sweep": {
+		"organizations:ListAccounts", "organizations:ListAccountsForParent",
+		"organizations:ListChildren", "organizations:ListParents",
+	},
+}
+
+// callsOf is every IAM action behind the methods of the interfaces.
+func callsOf(t *testing.T, ifaces ...reflect.Type) map[string]bool {
+	t.Helper()
+	calls := map[string]bool{}
+	for _, it := range ifaces {
+		for i := range it.NumMethod() {
+			m := it.Method(i)
+			for _, a := range underlying(service(t, m.Type) + ":" + m.Name) {
+				calls[a] = true
+			}
+		}
+	}
+	return calls
+}
+
 // Least privilege must not break production: every SDK call a function can
 // make — every method of the consumer-owned client interfaces it is built
 // from — is granted to its role, and nothing it never calls is. The
 // simulated account does not enforce IAM, so this is where a missing grant
 // is caught before a deploy.
 func TestGrantsAreExactlyTheCalls(t *testing.T) {
-	shared := []reflect.Type{
-		reflect.TypeFor[state.DynamoDBAPI](), // claims, dedupe, copies, outbox
-		reflect.TypeFor[notify.SNSAPI](),
-		reflect.TypeFor[handler.SQSAPI](), // quarantine
-	}
-	uses := map[string][]reflect.Type{
-		"asg-rebalancer": {
-			reflect.TypeFor[rebalance.AutoScaling](), reflect.TypeFor[rebalance.EC2](),
-			reflect.TypeFor[rebalance.Health](), reflect.TypeFor[rebalance.CloudWatch](),
-			reflect.TypeFor[rebalance.ZonalShift](),
-		},
-		"backup-compliance": {
-			reflect.TypeFor[compliance.BackupAPI](), reflect.TypeFor[compliance.DynamoDBAPI](), reflect.TypeFor[compliance.RDSAPI](),
-		},
-		"compliance-sweep": {
-			reflect.TypeFor[sweep.BackupAPI](), reflect.TypeFor[sweep.DynamoDBAPI](),
-			reflect.TypeFor[sweep.RDSAPI](), reflect.TypeFor[sweep.AutoScalingAPI](),
-		},
-	}
 	// Grants that serve no interface method: the KMS data key a publisher
 	// to the encrypted topic needs, and the rebalancer's never-read state
 	// items (it does not report findings, so no BatchGetItem).
 	extra := []string{"kms:GenerateDataKey", "kms:Decrypt"}
-	for fn, ifaces := range uses {
+	for _, f := range functions {
+		fn := f.name
 		t.Run(fn, func(t *testing.T) {
-			calls := map[string]bool{}
-			for _, it := range append(slices.Clone(ifaces), shared...) {
-				for i := range it.NumMethod() {
-					m := it.Method(i)
-					call := service(t, m.Type) + ":" + m.Name
-					for _, a := range underlying(call) {
-						calls[a] = true
-					}
-				}
+			calls := callsOf(t, append(slices.Clone(uses[fn]), hubSide...)...)
+			for _, c := range organizationCalls[fn] {
+				calls[c] = true
 			}
 			granted := map[string]bool{}
 			for _, g := range access[fn] {
@@ -72,6 +107,43 @@ func TestGrantsAreExactlyTheCalls(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The tag the restored-table grant is conditioned on is the one the
+// compliance function knows restored resources by.
+func TestRestoreTestTagIsCompliances(t *testing.T) {
+	if restoreTestTag != compliance.RestoreTestTag {
+		t.Errorf("infra conditions on %q, shared/compliance knows %q", restoreTestTag, compliance.RestoreTestTag)
+	}
+}
+
+// Least privilege across the account boundary: the member role may make
+// exactly the calls the hub's functions make in a member account — the
+// methods of their account-side interfaces — and none of the hub's own
+// (state, topic, queue, the organization), which its functions make with
+// their own roles.
+func TestMemberRoleGrantsAreExactlyTheMemberCalls(t *testing.T) {
+	s := synthOrganization(t).settings
+	want := map[string]bool{}
+	for _, f := range deployed(s) {
+		for c := range callsOf(t, uses[f.name]...) {
+			want[c] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, g := range memberGrants(s) {
+		for _, a := range g.actions {
+			got[a] = true
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("member role actions (-calls in a member account +granted):\n%s", diff)
+	}
+	for c := range callsOf(t, hubSide...) {
+		if got[c] {
+			t.Errorf("the member role may %s, a call on the hub's own resources", c)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -54,6 +55,20 @@ type synthesis struct {
 	settings settings
 	patterns []events.Pattern
 	stacks   []*regionStack
+	// With an organization: the stack of the StackSets and the member
+	// templates they deploy.
+	organization, memberAccess, memberEvents *regionStack
+}
+
+// all is every template of the synthesis.
+func (s *synthesis) all() []*regionStack {
+	out := slices.Clone(s.stacks)
+	for _, rs := range []*regionStack{s.organization, s.memberAccess, s.memberEvents} {
+		if rs != nil {
+			out = append(out, rs)
+		}
+	}
+	return out
 }
 
 // regionStack is one synthesized stack.
@@ -63,6 +78,9 @@ type regionStack struct {
 	template assertions.Template
 	file     string // the template file as cdk synth writes it
 	doc      cfnTemplate
+	// path is the construct path of the stack (its name, or the member
+	// stage's and its name).
+	path string
 }
 
 type cfnTemplate struct {
@@ -78,7 +96,40 @@ type cfnResource struct {
 	UpdateReplacePolicy string         `json:"UpdateReplacePolicy"`
 }
 
-var shared = sync.OnceValues(synthesize)
+var shared = sync.OnceValues(func() (*synthesis, error) { return synthesize(nil) })
+
+// sharedOrganization is the app synthesized with the README's example
+// organization context (docs/organization-example.json) as "selfheal".
+var sharedOrganization = sync.OnceValues(func() (*synthesis, error) {
+	b, err := os.ReadFile(exampleOrganization)
+	if err != nil {
+		return nil, err
+	}
+	var example map[string]any
+	if err := json.Unmarshal(b, &example); err != nil {
+		return nil, fmt.Errorf("%s: %w", exampleOrganization, err)
+	}
+	return synthesize(example)
+})
+
+// exampleOrganization is the organization context the README shows.
+var exampleOrganization = filepath.Join("..", "docs", "organization-example.json")
+
+// bothShapes is the single-account and the organization synthesis.
+func bothShapes(t *testing.T) []*synthesis {
+	t.Helper()
+	return []*synthesis{synth(t), synthOrganization(t)}
+}
+
+// synthOrganization returns the shared organization synthesis.
+func synthOrganization(t *testing.T) *synthesis {
+	t.Helper()
+	s, err := sharedOrganization()
+	if err != nil {
+		t.Fatalf("synthesize the organization app: %v", err)
+	}
+	return s
+}
 
 // synth returns the shared synthesis, failing the test if it failed.
 func synth(t *testing.T) *synthesis {
@@ -90,17 +141,23 @@ func synth(t *testing.T) *synthesis {
 	return s
 }
 
-func synthesize() (*synthesis, error) {
+// synthesize builds the app from cdk.json's context, with selfheal as the
+// "selfheal" value if given (as `cdk synth -c selfheal=...` does), else
+// cdk.json's with the test regions and e-mails.
+func synthesize(selfheal map[string]any) (*synthesis, error) {
 	ctx, err := cdkContext()
 	if err != nil {
 		return nil, err
 	}
-	selfheal, _ := ctx[contextKey].(map[string]any)
 	if selfheal == nil {
-		return nil, fmt.Errorf("cdk.json has no %q context", contextKey)
+		selfheal, _ = ctx[contextKey].(map[string]any)
+		if selfheal == nil {
+			return nil, fmt.Errorf("cdk.json has no %q context", contextKey)
+		}
+		selfheal["regions"] = testRegions
+		selfheal["notificationEmails"] = testEmails
 	}
-	selfheal["regions"] = testRegions
-	selfheal["notificationEmails"] = testEmails
+	ctx[contextKey] = selfheal
 	// What the CDK CLI adds to every synthesis (cdk.json cannot set these).
 	ctx["aws:cdk:enable-path-metadata"] = true
 	ctx["aws:cdk:enable-asset-metadata"] = true
@@ -114,11 +171,15 @@ func synthesize() (*synthesis, error) {
 		return nil, err
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	stacks, s, err := build(app, assets, func(string) string { return "" })
+	nag := func() awscdk.IAspect {
+		return cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)})
+	}
+	awscdk.Aspects_Of(app).Add(nag(), nil)
+	d, s, err := build(app, assets, func(string) string { return "" }, nag())
 	if err != nil {
 		return nil, err
 	}
+	stacks := d.regions
 	if err := synthApp(app); err != nil {
 		return nil, err
 	}
@@ -127,12 +188,13 @@ func synthesize() (*synthesis, error) {
 	if out.patterns, err = events.Patterns(); err != nil {
 		return nil, err
 	}
-	for i, st := range stacks {
+	read := func(st awscdk.Stack, region, dir, path string) (*regionStack, error) {
 		rs := &regionStack{
-			region:   s.Regions[i],
+			region:   region,
 			stack:    st,
 			template: assertions.Template_FromStack(st, nil),
-			file:     filepath.Join(outdir, *st.TemplateFile()),
+			file:     filepath.Join(dir, *st.TemplateFile()),
+			path:     path,
 		}
 		b, err := os.ReadFile(rs.file)
 		if err != nil {
@@ -141,7 +203,26 @@ func synthesize() (*synthesis, error) {
 		if err := json.Unmarshal(b, &rs.doc); err != nil {
 			return nil, fmt.Errorf("%s: %w", rs.file, err)
 		}
+		return rs, nil
+	}
+	for i, st := range stacks {
+		rs, err := read(st, s.Regions[i], outdir, stackName(s.Regions[i]))
+		if err != nil {
+			return nil, err
+		}
 		out.stacks = append(out.stacks, rs)
+	}
+	if m := d.members; m != nil {
+		if out.organization, err = read(m.stack, s.homeRegion(), outdir, organizationStack); err != nil {
+			return nil, err
+		}
+		stageDir := *m.stage.Outdir()
+		if out.memberAccess, err = read(m.access, "", stageDir, membersStage+"/"+memberAccessStack); err != nil {
+			return nil, err
+		}
+		if out.memberEvents, err = read(m.events, "", stageDir, membersStage+"/"+memberEventsStack); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -209,13 +290,13 @@ func assert(t *testing.T, what string, check func()) {
 // stack, e.g. "AsgRebalancer/Resource". It returns the logical ID.
 func (rs *regionStack) byPath(t *testing.T, path string) (string, cfnResource) {
 	t.Helper()
-	want := stackName(rs.region) + "/" + path
+	want := rs.path + "/" + path
 	for id, r := range rs.doc.Resources {
 		if r.Metadata["aws:cdk:path"] == want {
 			return id, r
 		}
 	}
-	t.Fatalf("%s: no resource at %s", rs.region, want)
+	t.Fatalf("%s: no resource at %s", rs.path, want)
 	return "", cfnResource{}
 }
 

@@ -26,6 +26,37 @@ type function struct {
 	// expression, besides the patterns of events/patterns/<name>--*.json;
 	// fromContext means the sweepSchedule setting.
 	schedule string
+	// shape is the deployment shape the function belongs to.
+	shape shape
+	// synchronous functions are invoked by Step Functions, which waits for
+	// the answer and retries by its own definition: they get no
+	// asynchronous invocation config, and retries and maxEventAge do not
+	// apply.
+	synchronous bool
+}
+
+// shape says in which deployments a function is deployed.
+type shape int
+
+const (
+	// everyShape: a single account and the hub of an organization.
+	everyShape shape = iota
+	// singleAccount only: the organization's state machine takes over.
+	singleAccount
+	// organization hubs only.
+	organization
+)
+
+// deployed is the functions a deployment with these settings runs, in
+// deployment order.
+func deployed(s settings) []function {
+	var out []function
+	for _, f := range functions {
+		if f.shape == everyShape || (f.shape == organization) == (s.Organization != nil) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fromContext is the schedule of the function whose schedule users set.
@@ -92,5 +123,20 @@ var functions = []function{
 		// The next scheduled run supersedes a stale one.
 		maxEventAge: time.Hour,
 		schedule:    fromContext,
+		// In an organization the state machine sweeps every account and
+		// region, each child with org-sweep, the same sweep code.
+		shape: singleAccount,
+	},
+	{
+		name:        "org-sweep",
+		description: "selfheal: the organization sweep's tasks: list the accounts in scope, sweep one account and region, write the digest",
+		// A child sweeps one member account and region, as compliance-sweep
+		// sweeps one: the same inventory in memory, the same memory.
+		memoryMB: 1024,
+		// The Lambda maximum, as for compliance-sweep: one child is one
+		// account-region of today's sweep.
+		timeout:     15 * time.Minute,
+		shape:       organization,
+		synchronous: true,
 	},
 }

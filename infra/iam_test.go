@@ -23,7 +23,7 @@ type policy struct {
 
 // policiesIn finds every IAM and resource policy in a template: identity
 // policies (AWS::IAM::Policy, ManagedPolicy, Role inline policies) and
-// resource policies (topic, queue, key).
+// resource policies (topic, queue, key, event bus).
 func policiesIn(doc cfnTemplate) []policy {
 	var out []policy
 	add := func(id, typ, prop string, v any) {
@@ -45,6 +45,10 @@ func policiesIn(doc cfnTemplate) []policy {
 			}
 		case "AWS::KMS::Key":
 			add(id, r.Type, "KeyPolicy", p["KeyPolicy"])
+		case "AWS::Events::EventBus":
+			add(id, r.Type, "Policy", p["Policy"])
+		case "AWS::Events::EventBusPolicy":
+			add(id, r.Type, "Statement", map[string]any{"Statement": p["Statement"]})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].where < out[j].where })
@@ -99,15 +103,36 @@ func arcScoped(st map[string]any, optIn config.Tag) bool {
 	cond, _ := st["Condition"].(map[string]any)
 	eq, _ := cond["StringEquals"].(map[string]any)
 	like, _ := cond["StringLike"].(map[string]any)
-	id, _ := like[arcResourceKey].(string)
-	if id == "" { // a synthesized ARN is an Fn::Join of the partition and account
-		if j, ok := like[arcResourceKey].(map[string]any); ok {
-			b, _ := json.Marshal(j)
+	ids := list(like[arcResourceKey]) // one region's groups, or the member regions'
+	for _, v := range ids {
+		id, _ := v.(string)
+		if id == "" { // a synthesized ARN is an Fn::Join of the partition and account
+			b, _ := json.Marshal(v)
 			id = string(b)
 		}
+		if !strings.Contains(id, ":autoscaling:") || !strings.Contains(id, ":autoScalingGroup:*:autoScalingGroupName/*") {
+			return false
+		}
 	}
-	return eq["aws:ResourceTag/"+optIn.Key] == optIn.Value && strings.Contains(id, ":autoscaling:") &&
-		strings.Contains(id, ":autoScalingGroup:*:autoScalingGroupName/*")
+	return eq["aws:ResourceTag/"+optIn.Key] == optIn.Value && len(ids) > 0
+}
+
+// openPrincipal: "*" or {"AWS": "*"}, anyone at all.
+func openPrincipal(p any) bool {
+	if m, ok := p.(map[string]any); ok {
+		p = m["AWS"]
+	}
+	return slices.Contains(list(p), any("*"))
+}
+
+// restoreScoped reports whether a statement limits its actions to the
+// requests of one region (aws:RequestedRegion): the condition of the
+// restore validation write.
+func restoreScoped(st map[string]any) bool {
+	cond, _ := st["Condition"].(map[string]any)
+	eq, _ := cond["StringEquals"].(map[string]any)
+	_, ok := eq["aws:RequestedRegion"]
+	return ok
 }
 
 // accountRootKMSAdmin is AWS's default key policy statement, which hands
@@ -124,7 +149,8 @@ func accountRootKMSAdmin(p policy, st map[string]any) bool {
 
 // policyProblems walks every Allow statement of every policy and reports:
 // a wildcard action; an Auto Scaling write without the opt-in tag condition;
-// a write on "Resource": "*". Deny statements only restrict and are skipped.
+// a write on "Resource": "*"; a resource policy open to every principal
+// with no condition. Deny statements only restrict and are skipped.
 func policyProblems(doc cfnTemplate, optIn config.Tag) []string {
 	var problems []string
 	for _, p := range policiesIn(doc) {
@@ -133,6 +159,9 @@ func policyProblems(doc cfnTemplate, optIn config.Tag) []string {
 				continue
 			}
 			where := fmt.Sprintf("%s statement %d", p.where, i)
+			if openPrincipal(st["Principal"]) && st["Condition"] == nil {
+				problems = append(problems, fmt.Sprintf("%s: allows every principal with no condition", where))
+			}
 			var actions []string
 			for _, a := range list(st["Action"]) {
 				s, _ := a.(string)
@@ -161,7 +190,7 @@ func policyProblems(doc cfnTemplate, optIn config.Tag) []string {
 				continue
 			}
 			for _, a := range actions {
-				if !readAction.MatchString(a) && !(arcWrite(a) && arcOK) {
+				if !readAction.MatchString(a) && !(arcWrite(a) && arcOK) && !(a == restoreValidationWrite && restoreScoped(st)) {
 					problems = append(problems, fmt.Sprintf("%s: write %q on \"Resource\": \"*\"", where, a))
 				}
 			}
@@ -199,10 +228,28 @@ func TestPolicyWalkerFindsEachProblem(t *testing.T) {
 			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":"arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/*"}}}`,
 			[]string{`P.PolicyDocument statement 0: ARC zonal shift write [arc-zonal-shift:StartZonalShift] without the conditions arc-zonal-shift:ResourceIdentifier like an Auto Scaling group and aws:ResourceTag/selfheal:managed = true`,
 				`P.PolicyDocument statement 0: write "arc-zonal-shift:StartZonalShift" on "Resource": "*"`}},
+		{"ARC write on opted-in groups of two regions", `{"Effect":"Allow","Action":"arc-zonal-shift:StartZonalShift","Resource":"*",
+			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":[
+			"arn:aws:autoscaling:us-east-1:1:autoScalingGroup:*:autoScalingGroupName/*","arn:aws:autoscaling:eu-west-1:1:autoScalingGroup:*:autoScalingGroupName/*"]}}}`, nil},
+		{"ARC write on groups and load balancers", `{"Effect":"Allow","Action":"arc-zonal-shift:StartZonalShift","Resource":"*",
+			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":[
+			"arn:aws:autoscaling:us-east-1:1:autoScalingGroup:*:autoScalingGroupName/*","arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/*"]}}}`,
+			[]string{`P.PolicyDocument statement 0: ARC zonal shift write [arc-zonal-shift:StartZonalShift] without the conditions arc-zonal-shift:ResourceIdentifier like an Auto Scaling group and aws:ResourceTag/selfheal:managed = true`,
+				`P.PolicyDocument statement 0: write "arc-zonal-shift:StartZonalShift" on "Resource": "*"`}},
 		{"ARC write on opted-in groups", `{"Effect":"Allow","Action":["arc-zonal-shift:StartZonalShift","arc-zonal-shift:CancelZonalShift"],"Resource":"*",
 			"Condition":{"StringEquals":{"aws:ResourceTag/selfheal:managed":"true"},"StringLike":{"arc-zonal-shift:ResourceIdentifier":"arn:aws:autoscaling:us-east-1:1:autoScalingGroup:*:autoScalingGroupName/*"}}}`, nil},
+		{"restore validation in one region", `{"Effect":"Allow","Action":"backup:PutRestoreValidationResult","Resource":"*",
+			"Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}}`, nil},
+		{"restore validation anywhere", `{"Effect":"Allow","Action":"backup:PutRestoreValidationResult","Resource":"*"}`,
+			[]string{`P.PolicyDocument statement 0: write "backup:PutRestoreValidationResult" on "Resource": "*"`}},
 		{"write on *", `{"Effect":"Allow","Action":["sns:Publish","sns:ListTopics"],"Resource":"*"}`,
 			[]string{`P.PolicyDocument statement 0: write "sns:Publish" on "Resource": "*"`}},
+		{"open to anyone", `{"Effect":"Allow","Principal":"*","Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:1:event-bus/b"}`,
+			[]string{`P.PolicyDocument statement 0: allows every principal with no condition`}},
+		{"open to any AWS principal", `{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:1:event-bus/b"}`,
+			[]string{`P.PolicyDocument statement 0: allows every principal with no condition`}},
+		{"open to the organization", `{"Effect":"Allow","Principal":"*","Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:1:event-bus/b",
+			"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,13 +271,18 @@ func TestPolicyWalkerFindsEachProblem(t *testing.T) {
 // No policy in any stack grants a wildcard action, an Auto Scaling write
 // outside opted-in groups, or a write on every resource.
 func TestLeastPrivilege(t *testing.T) {
-	s := synth(t)
-	for _, rs := range s.stacks {
-		if len(policiesIn(rs.doc)) < 2*len(functions) {
-			t.Fatalf("%s: found only %d policies; the walker is not seeing the template", rs.region, len(policiesIn(rs.doc)))
-		}
-		for _, p := range policyProblems(rs.doc, s.settings.Policy.OptInTag) {
-			t.Errorf("%s: %s", rs.region, p)
+	for _, s := range bothShapes(t) {
+		for _, rs := range s.all() {
+			want := 2 * len(deployed(s.settings)) // a role and a policy per function
+			if rs.region == "" {
+				want = 2 // a member template's role and policy
+			}
+			if rs.path != organizationStack && len(policiesIn(rs.doc)) < want {
+				t.Fatalf("%s: found only %d policies; the walker is not seeing the template", rs.path, len(policiesIn(rs.doc)))
+			}
+			for _, p := range policyProblems(rs.doc, s.settings.Policy.OptInTag) {
+				t.Errorf("%s: %s", rs.path, p)
+			}
 		}
 	}
 }
@@ -240,7 +292,7 @@ func TestLeastPrivilege(t *testing.T) {
 func TestRolesGrantExactlyTheAccessTable(t *testing.T) {
 	s := synth(t)
 	rs := s.stacks[0]
-	for _, f := range functions {
+	for _, f := range deployed(s.settings) {
 		want := []string{"logs:CreateLogStream", "logs:PutLogEvents"}
 		for _, g := range access[f.name] {
 			want = append(want, g.actions...)
@@ -275,8 +327,9 @@ func attachedTo(policy cfnResource, roleID string) bool {
 }
 
 // The compliance functions read AWS and write only their own state, the
-// topic (and its key) and the queue; only the rebalancer changes anything
-// else, and only Auto Scaling groups.
+// topic (and its key) and the queue — and backup-compliance the validation
+// result of a restore test; only the rebalancer changes anything else, and
+// only Auto Scaling groups.
 func TestOnlyTheRebalancerWritesOutsideTheSuite(t *testing.T) {
 	suiteScopes := map[scope]bool{stateTable: true, topic: true, topicKey: true, queue: true}
 	for _, f := range functions {
@@ -289,6 +342,16 @@ func TestOnlyTheRebalancerWritesOutsideTheSuite(t *testing.T) {
 					continue
 				}
 				if f.name == "asg-rebalancer" && g.scope == optedInShifts && arcWrite(a) {
+					continue
+				}
+				// A read of a restored table's data (Scan is no
+				// Describe, List or Get, and reads no more).
+				if f.name == "backup-compliance" && g.scope == restoreTestTables && a == "dynamodb:Scan" {
+					continue
+				}
+				// Its verdict on a restore test, the one write of the
+				// compliance function outside the suite.
+				if f.name == "backup-compliance" && g.scope == restoreValidations && a == restoreValidationWrite {
 					continue
 				}
 				t.Errorf("%s may %s outside its own state, topic and queue (scope %d)", f.name, a, g.scope)

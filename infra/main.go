@@ -21,6 +21,10 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "selfheal: account %s (%s), regions %s\n", s.Account, s.AccountSource, strings.Join(s.Regions, ", "))
+	if s.Organization != nil {
+		fmt.Fprintf(os.Stderr, "selfheal: hub of organization %s; StackSets (%s) reach %s\n",
+			s.Organization.ID, callAs(s), stackSetTargets(s))
+	}
 	app.Synth(nil)
 	jsii.Close()
 }

@@ -52,11 +52,22 @@ type settings struct {
 	// the value of SELFHEAL_POLICY.
 	Policy     config.Policy
 	PolicyJSON string
+	// Organization is nil for a single account. Set, the app deploys the
+	// organization shape: these stacks become the hub, and StackSets reach
+	// the member accounts. OrganizationJSON is its canonical document, the
+	// value of SELFHEAL_ORGANIZATION.
+	Organization     *config.Organization
+	OrganizationJSON string
 }
+
+// homeRegion is where region-less things live: the StackSets of an
+// organization and the member role's stack instance (IAM is global). It is
+// the first configured region.
+func (s settings) homeRegion() string { return s.Regions[0] }
 
 // contextKeys are the keys of the "selfheal" context value, in the order
 // the README documents them.
-var contextKeys = []string{"account", "regions", "notificationEmails", "sweepSchedule", "logRetentionDays", "policy"}
+var contextKeys = []string{"account", "regions", "notificationEmails", "sweepSchedule", "logRetentionDays", "policy", "organization"}
 
 // problems collects every problem with the context, each prefixed by its
 // path ("selfheal.regions[1]: ...").
@@ -119,6 +130,7 @@ func parseSettings(raw any, getenv func(string) string) (settings, error) {
 		errs.add("logRetentionDays", "%d is not a CloudWatch Logs retention (one of %s)", retention, retentionChoices())
 	}
 	s.Policy, s.PolicyJSON = parsePolicy(fields["policy"], &errs)
+	s.Organization, s.OrganizationJSON = parseOrganization(fields["organization"], s.Account, s.Regions, ok["regions"], &errs)
 
 	if len(errs) > 0 {
 		return settings{}, &config.Error{Problems: errs}
@@ -216,6 +228,63 @@ func parsePolicy(doc json.RawMessage, errs *problems) (config.Policy, string) {
 		errs.add("policy", "the canonical document %s does not load back: %v", canonical, err)
 	}
 	return policy, canonical
+}
+
+// parseOrganization hands the organization document to shared/config, as
+// parsePolicy does the policy, and checks what only the deployment knows:
+// every member region has a hub stack, whose bus its members forward to.
+// Member regions default to the hub's regions. Absent (or null), the
+// deployment is a single account: nil.
+func parseOrganization(doc json.RawMessage, hub string, hubRegions []string, regionsOK bool, errs *problems) (*config.Organization, string) {
+	doc = bytes.TrimSpace(doc)
+	if len(doc) == 0 || string(doc) == "null" {
+		return nil, ""
+	}
+	org, err := config.ParseOrganization(doc)
+	var oerr *config.Error
+	switch {
+	case errors.As(err, &oerr):
+		for _, p := range oerr.Problems {
+			*errs = append(*errs, contextKey+".organization."+p)
+		}
+		return nil, ""
+	case err != nil:
+		errs.add("organization", "%v", err)
+		return nil, ""
+	}
+	if len(org.Regions) == 0 {
+		org.Regions = slices.Clone(hubRegions)
+	}
+	if len(org.MemberOUs) == 0 && len(org.MemberAccounts) == 0 {
+		errs.add("organization", "names no member: set memberOUs (auto-deployed to every account in them) or memberAccounts")
+	}
+	for i, a := range org.MemberAccounts {
+		if a == hub {
+			errs.add(fmt.Sprintf("organization.memberAccounts[%d]", i),
+				"%s is the hub account: its own stacks handle its events and sweep it", a)
+		}
+	}
+	if len(org.MemberAccounts) > 0 && org.RootID == "" {
+		// A StackSet resource reaches single accounts only through an OU:
+		// the root, intersected with the list.
+		errs.add("organization.rootId", "must be set with memberAccounts: the organization's root id (r-...), from `aws organizations list-roots`")
+	}
+	for i, r := range org.Regions {
+		if regionsOK && !slices.Contains(hubRegions, r) {
+			errs.add(fmt.Sprintf("organization.regions[%d]", i),
+				"%q has no hub stack: add it to selfheal.regions (members forward their events to the hub bus of the same region)", r)
+		}
+	}
+	canonical, err := org.JSON()
+	if err != nil {
+		errs.add("organization", "%v", err)
+		return nil, ""
+	}
+	if _, err := config.ParseOrganization([]byte(canonical)); err != nil {
+		// The functions would fail at start: stop here instead.
+		errs.add("organization", "the canonical document %s does not load back: %v", canonical, err)
+	}
+	return &org, canonical
 }
 
 // decodeContext reads the raw context value into its top-level keys.

@@ -117,7 +117,7 @@ func TestContextValidation(t *testing.T) {
 		{"not an object", `["us-east-1"]`,
 			[]string{`selfheal: must be a JSON object like {"regions": ["us-east-1"]}`}},
 		{"unknown key", `{"region": "us-east-1"}`,
-			[]string{"selfheal.region: unknown key (known: account, regions, notificationEmails, sweepSchedule, logRetentionDays, policy)"}},
+			[]string{"selfheal.region: unknown key (known: account, regions, notificationEmails, sweepSchedule, logRetentionDays, policy, organization)"}},
 		{"no regions", `{"regions": []}`,
 			[]string{"selfheal.regions: must name at least one region to deploy to"}},
 		{"regions not a list", `{"regions": "us-east-1"}`,
@@ -200,9 +200,9 @@ func TestInvalidContextFailsSynth(t *testing.T) {
 	synth(t) // the jsii kernel is up: building an app is cheap
 	ctx := map[string]any{contextKey: map[string]any{"regions": []any{"moon-1"}, "sweepSchedule": "often"}}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
-	stacks, _, err := build(app, "does-not-matter", noEnv)
-	if len(stacks) != 0 {
-		t.Errorf("built %d stacks from a bad context", len(stacks))
+	d, _, err := build(app, "does-not-matter", noEnv)
+	if len(d.regions) != 0 || d.members != nil {
+		t.Errorf("built %d stacks from a bad context", len(d.regions))
 	}
 	want := "selfheal: cdk.json context \"selfheal\" has 2 problem(s):\n" +
 		"  - selfheal.regions[0]: \"moon-1\" is not an AWS region name\n" +
@@ -227,5 +227,91 @@ func TestMissingBootstrapSaysRunMakeBuild(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
 		t.Errorf("the app wrote into the asset folder: %v", entries)
+	}
+}
+
+// The organization is handed to shared/config; the deployment adds its
+// defaults and what only it can check.
+func TestOrganizationContext(t *testing.T) {
+	hub := `"regions": ["us-east-1", "eu-west-1"]`
+	tests := []struct {
+		name     string
+		ctx      string
+		regions  []string // member regions, when valid
+		problems []string
+	}{
+		{"member regions default to the hub's", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberOUs": ["ou-a1b2-11111111"]}}`,
+			[]string{"us-east-1", "eu-west-1"}, nil},
+		{"fewer member regions", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberOUs": ["ou-a1b2-11111111"], "regions": ["eu-west-1"]}}`,
+			[]string{"eu-west-1"}, nil},
+		{"a member region without a hub", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberOUs": ["ou-a1b2-11111111"], "regions": ["eu-west-1", "ap-south-1"]}}`,
+			nil, []string{`selfheal.organization.regions[1]: "ap-south-1" has no hub stack: add it to selfheal.regions (members forward their events to the hub bus of the same region)`}},
+		{"no member", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5"}}`,
+			nil, []string{"selfheal.organization: names no member: set memberOUs (auto-deployed to every account in them) or memberAccounts"}},
+		{"accounts without the root", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666"]}}`,
+			nil, []string{"selfheal.organization.rootId: must be set with memberAccounts: the organization's root id (r-...), from `aws organizations list-roots`"}},
+		{"the hub as a member", `{"account": "111122223333", ` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666", "111122223333"], "rootId": "r-a1b2"}}`,
+			nil, []string{"selfheal.organization.memberAccounts[1]: 111122223333 is the hub account: its own stacks handle its events and sweep it"}},
+		{"accounts with the root", `{` + hub + `, "organization": {"id": "o-a1b2c3d4e5", "memberAccounts": ["444455556666"], "rootId": "r-a1b2"}}`,
+			[]string{"us-east-1", "eu-west-1"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := parseSettings(decode(t, tt.ctx), noEnv)
+			var cerr *config.Error
+			if errors.As(err, &cerr) {
+				if diff := cmp.Diff(tt.problems, cerr.Problems); diff != "" {
+					t.Errorf("problems (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil || tt.problems != nil {
+				t.Fatalf("err = %v, want problems %v", err, tt.problems)
+			}
+			if diff := cmp.Diff(tt.regions, s.Organization.Regions); diff != "" {
+				t.Errorf("member regions (-want +got):\n%s", diff)
+			}
+			got, err := config.ParseOrganization([]byte(s.OrganizationJSON))
+			if err != nil {
+				t.Fatalf("SELFHEAL_ORGANIZATION does not load: %v", err)
+			}
+			if diff := cmp.Diff(*s.Organization, got); diff != "" {
+				t.Errorf("canonical document (-settings +loaded):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Without "organization" the deployment is a single account, and null says
+// the same.
+func TestNoOrganizationIsASingleAccount(t *testing.T) {
+	for _, ctx := range []string{`{}`, `{"organization": null}`} {
+		s, err := parseSettings(decode(t, ctx), noEnv)
+		if err != nil || s.Organization != nil || s.OrganizationJSON != "" {
+			t.Errorf("%s: organization %v %q, err %v", ctx, s.Organization, s.OrganizationJSON, err)
+		}
+	}
+}
+
+// A problem inside the organization reads like one inside the policy: the
+// path from selfheal, the words of shared/config.
+func TestOrganizationProblemsComeFromSharedConfig(t *testing.T) {
+	doc := `{"id": "not-an-org", "memberOUs": "ou-a1b2-11111111"}`
+	_, err := config.ParseOrganization([]byte(doc))
+	var want *config.Error
+	if !errors.As(err, &want) {
+		t.Fatalf("config.ParseOrganization(%s) = %v, want problems", doc, err)
+	}
+	_, err = parseSettings(decode(t, `{"organization": `+doc+`}`), noEnv)
+	var got *config.Error
+	if !errors.As(err, &got) {
+		t.Fatalf("err = %v, want problems", err)
+	}
+	var prefixed []string
+	for _, p := range want.Problems {
+		prefixed = append(prefixed, "selfheal.organization."+p)
+	}
+	if diff := cmp.Diff(prefixed, got.Problems); diff != "" {
+		t.Errorf("problems (-shared/config +context):\n%s", diff)
 	}
 }

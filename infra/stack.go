@@ -64,12 +64,19 @@ func newRegionStack(scope constructs.Construct, p stackProps) (awscdk.Stack, err
 		queue:    queue,
 	}
 	fns := map[string]awslambda.Function{}
-	for _, f := range functions {
+	for _, f := range deployed(p.settings) {
 		fns[f.name] = newFunction(w, f, p.assetDir)
 	}
 	ruleARNs, err := newRules(w, p.patterns, fns)
 	if err != nil {
 		return nil, err
+	}
+	if p.settings.Organization != nil {
+		hubARNs, err := newHub(w, p.patterns, fns)
+		if err != nil {
+			return nil, err
+		}
+		ruleARNs = append(ruleARNs, hubARNs...)
 	}
 	// EventBridge may send what it could not deliver to the queue, and
 	// only from the suite's own rules.
@@ -94,6 +101,17 @@ type wiring struct {
 	table    awsdynamodb.Table
 	topic    awssns.Topic
 	queue    awssqs.Queue
+	// regions, when set, are the regions region-scoped grants cover
+	// instead of region: the member role's, which is global.
+	regions []string
+}
+
+// grantRegions are the regions whose alarms and groups grants cover.
+func (w wiring) grantRegions() []string {
+	if len(w.regions) > 0 {
+		return w.regions
+	}
+	return []string{w.region}
 }
 
 // newStateTable is the idempotency, dedupe and remediation ledger table
@@ -215,6 +233,9 @@ func newFunction(w wiring, f function, assetDir string) awslambda.Function {
 			config.EnvRegions: jsii.String(w.region),
 		},
 	}
+	if w.settings.Organization != nil {
+		(*props.Environment)[config.EnvOrganization] = jsii.String(w.settings.OrganizationJSON)
+	}
 	if f.reservedConcurrency > 0 {
 		props.ReservedConcurrentExecutions = jsii.Number(float64(f.reservedConcurrency))
 		// The function knows it: with one execution at a time, a claim
@@ -222,6 +243,9 @@ func newFunction(w wiring, f function, assetDir string) awslambda.Function {
 		(*props.Environment)[config.EnvReservedConcurrency] = jsii.String(strconv.Itoa(f.reservedConcurrency))
 	}
 	fn := awslambda.NewFunction(w.stack, jsii.String(id), props)
+	if f.synchronous {
+		return fn
+	}
 
 	// The L1 keeps the queue permission in the access table: the L2
 	// destination would grant more than sqs:SendMessage.
@@ -243,34 +267,59 @@ func newFunction(w wiring, f function, assetDir string) awslambda.Function {
 // newFunctionRole is a function's execution role with exactly the grants of
 // the access table.
 func newFunctionRole(w wiring, f function, id string) awsiam.Role {
-	role := awsiam.NewRole(w.stack, jsii.String(id+"Role"), &awsiam.RoleProps{
+	props := &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("selfheal " + f.name + ": least privilege, see infra/access.go"),
-	})
-	// cdk-nag's IAM5 names each wildcard resource; the suppression lists
-	// exactly those, so a new wildcard fails the nag test until reviewed.
-	var wildcards []any
-	for _, g := range access[f.name] {
+	}
+	grants := access[f.name]
+	if w.settings.Organization != nil {
+		// The member role trusts the hub's function roles by ARN, so
+		// they need names known before they exist.
+		props.RoleName = jsii.String(hubRoleName(f, w.region))
+		grants = join(grants, inOrganization)
+	}
+	role := awsiam.NewRole(w.stack, jsii.String(id+"Role"), props)
+	for _, g := range grants {
 		role.AddToPolicy(statement(w, g))
+	}
+	suppressWildcards(role, w, grants)
+	return role
+}
+
+// suppressWildcards answers cdk-nag's IAM5 for the wildcard resources of
+// grants. IAM5 names each wildcard resource; the suppression lists exactly
+// those, so a new wildcard fails the nag test until reviewed.
+func suppressWildcards(role constructs.IConstruct, w wiring, grants []grant) {
+	var wildcards []any
+	// cdk-nag writes the pseudo parameters of a template that names no
+	// account (a member's) as <AWS::AccountId>.
+	pseudo := strings.NewReplacer(*w.stack.Account(), "<AWS::AccountId>", *w.stack.Partition(), "<AWS::Partition>")
+	for _, g := range grants {
 		for _, r := range resourcesOf(w, g) {
+			if *awscdk.Token_IsUnresolved(w.stack.Account()) {
+				r = pseudo.Replace(r)
+			}
 			if finding := "Resource::" + r; strings.Contains(r, "*") && !slices.Contains(wildcards, any(finding)) {
 				wildcards = append(wildcards, finding)
 			}
 		}
 	}
-	if len(wildcards) > 0 {
-		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("Each wildcard is listed in infra/access.go with why: Resource \"*\" only for reads " +
-				"AWS offers no resource-level permission for; ARN patterns only for reads of resources discovered " +
-				"at run time (vaults, plans, tables, databases, alarms, any region of this account); Auto Scaling " +
-				"writes only on groups carrying the opt-in tag (aws:ResourceTag condition); ARC zonal shift writes on " +
-				"\"*\" only with the conditions arc-zonal-shift:ResourceIdentifier like this region's Auto Scaling groups " +
-				"and the opt-in tag (ARC has no resource type for Auto Scaling groups)."),
-			AppliesTo: &wildcards,
-		}}, jsii.Bool(true))
+	if len(wildcards) == 0 {
+		return
 	}
-	return role
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Each wildcard is listed in infra/access.go with why: Resource \"*\" only for reads " +
+			"AWS offers no resource-level permission for; ARN patterns only for reads of resources discovered " +
+			"at run time (vaults, plans, tables, databases, alarms, any region of this account); Auto Scaling " +
+			"writes only on groups carrying the opt-in tag (aws:ResourceTag condition); ARC zonal shift writes on " +
+			"\"*\" only with the conditions arc-zonal-shift:ResourceIdentifier like this region's Auto Scaling groups " +
+			"and the opt-in tag (ARC has no resource type for Auto Scaling groups); backup:PutRestoreValidationResult " +
+			"on \"*\" only with aws:RequestedRegion (restore jobs have no resource type); DynamoDB reads of table data " +
+			"only on tables tagged awsbackup-restore-test (what restore tests restore); in an organization, the member " +
+			"role of any account (aws:ResourceOrgID condition) and this organization's roots, OUs and accounts."),
+		AppliesTo: &wildcards,
+	}}, jsii.Bool(true))
 }
 
 // statement renders one grant as an IAM statement.
@@ -288,8 +337,16 @@ func statement(w wiring, g grant) awsiam.PolicyStatement {
 	case optedInShifts:
 		props.Conditions = &map[string]any{
 			"StringEquals": map[string]any{"aws:ResourceTag/" + tag.Key: tag.Value},
-			"StringLike":   map[string]any{arcResourceKey: groupARNs(w)},
+			"StringLike":   map[string]any{arcResourceKey: oneOrMany(groupARNs(w))},
 		}
+	case memberRoles:
+		props.Conditions = &map[string]any{
+			"StringEquals": map[string]any{"aws:ResourceOrgID": w.settings.Organization.ID},
+		}
+	case restoreValidations:
+		props.Conditions = &map[string]any{"StringEquals": map[string]any{"aws:RequestedRegion": oneOrMany(w.grantRegions())}}
+	case restoreTestTables:
+		props.Conditions = &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + restoreTestTag: "false"}}
 	}
 	return awsiam.NewPolicyStatement(props)
 }
@@ -297,20 +354,33 @@ func statement(w wiring, g grant) awsiam.PolicyStatement {
 // resourcesOf resolves a grant's scope to resource ARNs.
 func resourcesOf(w wiring, g grant) []string {
 	switch g.scope {
-	case anyResource:
+	case anyResource, organizationWide:
 		return []string{"*"}
 	case optedInGroups:
-		return []string{groupARNs(w)}
-	case optedInShifts:
+		return groupARNs(w)
+	case optedInShifts, restoreValidations:
 		return []string{"*"} // scoped by its conditions, see statement
+	case restoreTestTables:
+		return []string{"arn:" + *w.stack.Partition() + ":dynamodb:*:" + *w.stack.Account() + ":table/*"}
 	case regionAlarms:
-		return []string{arn(w.stack, "cloudwatch", w.region, "alarm:*")}
-	case accountResources:
-		out := make([]string, len(g.arns))
-		for i, a := range g.arns {
-			out[i] = "arn:" + *w.stack.Partition() + ":" + strings.ReplaceAll(a, "{account}", *w.stack.Account())
+		var out []string
+		for _, r := range w.grantRegions() {
+			out = append(out, arn(w.stack, "cloudwatch", r, "alarm:*"))
 		}
 		return out
+	case accountResources, organizationResources:
+		out := make([]string, len(g.arns))
+		for i, a := range g.arns {
+			a = strings.ReplaceAll(a, "{account}", *w.stack.Account())
+			if w.settings.Organization != nil {
+				a = strings.ReplaceAll(a, "{organization}", w.settings.Organization.ID)
+			}
+			out[i] = "arn:" + *w.stack.Partition() + ":" + a
+		}
+		return out
+	case memberRoles:
+		// Any account's: the condition keeps it inside the organization.
+		return []string{"arn:" + *w.stack.Partition() + ":iam::*:role/" + w.settings.Organization.MemberRoleName}
 	case stateTable:
 		return []string{*w.table.TableArn()}
 	case topic:
@@ -324,14 +394,32 @@ func resourcesOf(w wiring, g grant) []string {
 	return nil
 }
 
+// restoreTestTag is the tag AWS Backup restore testing puts on what it
+// restores (shared/compliance.RestoreTestTag; the IAM test keeps them
+// equal).
+const restoreTestTag = "awsbackup-restore-test"
+
 // arcResourceKey is the condition key naming the resource of an ARC zonal
 // shift call.
 const arcResourceKey = "arc-zonal-shift:ResourceIdentifier"
 
-// groupARNs matches every Auto Scaling group of the stack's account and
-// region.
-func groupARNs(w wiring) string {
-	return arn(w.stack, "autoscaling", w.region, "autoScalingGroup:*:autoScalingGroupName/*")
+// groupARNs matches every Auto Scaling group of the stack's account in the
+// regions its grants cover.
+func groupARNs(w wiring) []string {
+	var out []string
+	for _, r := range w.grantRegions() {
+		out = append(out, arn(w.stack, "autoscaling", r, "autoScalingGroup:*:autoScalingGroupName/*"))
+	}
+	return out
+}
+
+// oneOrMany is a condition value: a single string as IAM shows it, or a
+// list.
+func oneOrMany(values []string) any {
+	if len(values) == 1 {
+		return values[0]
+	}
+	return values
 }
 
 // arn is an ARN in the stack's partition and account.
@@ -343,30 +431,11 @@ func arn(stack awscdk.Stack, service, region, resource string) string {
 // function named before "--" in the pattern's file name, plus the sweep's
 // schedule. It returns the ARNs of every rule.
 func newRules(w wiring, patterns []events.Pattern, fns map[string]awslambda.Function) ([]*string, error) {
-	byName := map[string]function{}
-	for _, f := range functions {
-		byName[f.name] = f
+	arns, err := patternRules(w, patterns, fns, nil)
+	if err != nil {
+		return nil, err
 	}
-	var arns []*string
-	for _, p := range patterns {
-		f, ok := byName[p.Function]
-		if !ok {
-			return nil, fmt.Errorf("events/patterns/%s.json targets function %q, which infra/functions.go does not deploy", p.Name, p.Function)
-		}
-		var pattern map[string]any
-		if err := json.Unmarshal(p.JSON, &pattern); err != nil || pattern == nil {
-			return nil, fmt.Errorf("events/patterns/%s.json is not a JSON object: %v", p.Name, err)
-		}
-		rule := awsevents.NewCfnRule(w.stack, jsii.String(pascal(p.Name)+"Rule"), &awsevents.CfnRuleProps{
-			Description:  jsii.String(fmt.Sprintf("selfheal: events/patterns/%s.json to %s", p.Name, f.name)),
-			EventPattern: pattern,
-			State:        jsii.String("ENABLED"),
-			Targets:      target(w, f, fns[f.name]),
-		})
-		allowInvoke(fns[f.name], pascal(p.Name), rule)
-		arns = append(arns, rule.AttrArn())
-	}
-	for _, f := range functions {
+	for _, f := range deployed(w.settings) {
 		schedule := f.scheduleOf(w.settings)
 		if schedule == "" {
 			continue
@@ -381,6 +450,51 @@ func newRules(w wiring, patterns []events.Pattern, fns map[string]awslambda.Func
 		arns = append(arns, rule.AttrArn())
 	}
 	return arns, nil
+}
+
+// patternRules creates one rule per catalogue pattern on a bus (nil: the
+// account's default bus), targeting the function its file name names.
+func patternRules(w wiring, patterns []events.Pattern, fns map[string]awslambda.Function, bus awsevents.CfnEventBus) ([]*string, error) {
+	byName := map[string]function{}
+	for _, f := range deployed(w.settings) {
+		byName[f.name] = f
+	}
+	var arns []*string
+	for _, p := range patterns {
+		f, ok := byName[p.Function]
+		if !ok {
+			return nil, fmt.Errorf("events/patterns/%s.json targets function %q, which infra/functions.go does not deploy", p.Name, p.Function)
+		}
+		pattern, err := patternObject(p)
+		if err != nil {
+			return nil, err
+		}
+		props := &awsevents.CfnRuleProps{
+			Description:  jsii.String(fmt.Sprintf("selfheal: events/patterns/%s.json to %s", p.Name, f.name)),
+			EventPattern: pattern,
+			State:        jsii.String("ENABLED"),
+			Targets:      target(w, f, fns[f.name]),
+		}
+		id := pascal(p.Name)
+		if bus != nil {
+			id += "Hub"
+			props.EventBusName = bus.AttrName()
+			props.Description = jsii.String(fmt.Sprintf("selfheal: events/patterns/%s.json forwarded by member accounts to %s", p.Name, f.name))
+		}
+		rule := awsevents.NewCfnRule(w.stack, jsii.String(id+"Rule"), props)
+		allowInvoke(fns[f.name], id, rule)
+		arns = append(arns, rule.AttrArn())
+	}
+	return arns, nil
+}
+
+// patternObject decodes a catalogue pattern for a rule.
+func patternObject(p events.Pattern) (map[string]any, error) {
+	var pattern map[string]any
+	if err := json.Unmarshal(p.JSON, &pattern); err != nil || pattern == nil {
+		return nil, fmt.Errorf("events/patterns/%s.json is not a JSON object: %v", p.Name, err)
+	}
+	return pattern, nil
 }
 
 // target is a rule's only target: the function, with a retry policy bounded
@@ -410,24 +524,12 @@ func allowInvoke(fn awslambda.Function, id string, rule awsevents.CfnRule) {
 // newAlarms watches every function and the queue; every alarm notifies the
 // topic when it fires and when it clears.
 func newAlarms(w wiring, fns map[string]awslambda.Function) {
-	action := awscloudwatchactions.NewSnsAction(w.topic)
 	alarm := func(id, description string, metric awscloudwatch.IMetric, periods float64) {
-		a := awscloudwatch.NewAlarm(w.stack, jsii.String(id), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(description),
-			Metric:             metric,
-			Threshold:          jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(periods),
-			DatapointsToAlarm:  jsii.Number(periods),
-			// No invocations means no errors, not an unknown state.
-			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		a.AddAlarmAction(action)
-		a.AddOkAction(action)
+		newAlarm(w, id, description, metric, periods)
 	}
 	fiveMinutes := awscdk.Duration_Minutes(jsii.Number(5))
 	sum := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
-	for _, f := range functions {
+	for _, f := range deployed(w.settings) {
 		fn, id := fns[f.name], pascal(f.name)
 		alarm(id+"Errors",
 			fmt.Sprintf("selfheal %s returned an error: Lambda retries it, then sends the event to the dead-letter queue. See the function's logs.", f.name),
@@ -438,6 +540,9 @@ func newAlarms(w wiring, fns map[string]awslambda.Function) {
 		alarm(id+"Throttles",
 			fmt.Sprintf("selfheal %s has been throttled for 15 minutes: events are waiting and may age out to the dead-letter queue.", f.name),
 			fn.MetricThrottles(sum), 3)
+		if f.synchronous {
+			continue // no on-failure destination: Step Functions gets the error
+		}
 		// A failed send to the on-failure destination loses the event: the
 		// one failure nothing else would report.
 		alarm(id+"DestinationFailures",
@@ -449,6 +554,24 @@ func newAlarms(w wiring, fns map[string]awslambda.Function) {
 		w.queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Maximum")}), 1)
 }
 
+// newAlarm fires when metric reaches 1 in each of periods periods, and
+// notifies the topic when it fires and when it clears.
+func newAlarm(w wiring, id, description string, metric awscloudwatch.IMetric, periods float64) {
+	action := awscloudwatchactions.NewSnsAction(w.topic)
+	a := awscloudwatch.NewAlarm(w.stack, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		EvaluationPeriods:  jsii.Number(periods),
+		DatapointsToAlarm:  jsii.Number(periods),
+		// No invocations means no errors, not an unknown state.
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(action)
+	a.AddOkAction(action)
+}
+
 // newOutputs prints what an operator needs after a deploy.
 func newOutputs(w wiring, fns map[string]awslambda.Function) {
 	out := func(id string, value *string, description string) {
@@ -457,7 +580,7 @@ func newOutputs(w wiring, fns map[string]awslambda.Function) {
 	out("TopicArn", w.topic.TopicArn(), "SNS topic with every finding, action and alarm; subscribe more endpoints here")
 	out("StateTableName", w.table.TableName(), "DynamoDB state table (idempotency, dedupe, remediation ledger)")
 	out("DeadLetterQueueUrl", w.queue.QueueUrl(), "SQS dead-letter / quarantine queue")
-	for _, f := range functions {
+	for _, f := range deployed(w.settings) {
 		out(pascal(f.name)+"Name", fns[f.name].FunctionName(), "Lambda function "+f.name)
 	}
 }

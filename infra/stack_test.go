@@ -38,8 +38,8 @@ func TestOneStackPerRegion(t *testing.T) {
 // function table, the event catalogue and the context.
 func TestResourceInventory(t *testing.T) {
 	s := synth(t)
-	n, rules := len(functions), len(s.patterns)
-	for _, f := range functions {
+	n, rules := len(deployed(s.settings)), len(s.patterns)
+	for _, f := range deployed(s.settings) {
 		if f.schedule != "" {
 			rules++
 		}
@@ -84,7 +84,7 @@ func TestFunctions(t *testing.T) {
 		tableID, _ := rs.byPath(t, "State/Resource")
 		topicID, _ := rs.byPath(t, "Notifications/Resource")
 		queueID, _ := rs.byPath(t, "DeadLetters/Resource")
-		for _, f := range functions {
+		for _, f := range deployed(s.settings) {
 			id := pascal(f.name)
 			logsID, logs := rs.byPath(t, id+"Logs/Resource")
 			if got, want := logs.Properties["RetentionInDays"], float64(30); got != want {
@@ -156,7 +156,7 @@ func TestAsyncInvokeConfig(t *testing.T) {
 	s := synth(t)
 	for _, rs := range s.stacks {
 		queueID, _ := rs.byPath(t, "DeadLetters/Resource")
-		for _, f := range functions {
+		for _, f := range deployed(s.settings) {
 			fnID, _ := rs.byPath(t, pascal(f.name)+"/Resource")
 			assert(t, rs.region+" "+f.name, func() {
 				rs.template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), &map[string]any{
@@ -258,8 +258,7 @@ func assertInvokePermission(t *testing.T, rs *regionStack, ruleID, fnID string) 
 // cannot deliver to the dead-letter queue, which lets exactly the suite's
 // rules write to it.
 func TestEveryTargetHasRetryPolicyAndDeadLetterQueue(t *testing.T) {
-	s := synth(t)
-	for _, rs := range s.stacks {
+	for _, rs := range append(synth(t).stacks, synthOrganization(t).stacks...) {
 		queueID, _ := rs.byPath(t, "DeadLetters/Resource")
 		var ruleARNs []any
 		for id, rule := range rs.ofType("AWS::Events::Rule") {
@@ -371,18 +370,30 @@ func TestEncryptionTLSAndDurability(t *testing.T) {
 // throttles and lost failures of each function, and any message in the
 // dead-letter queue.
 func TestAlarmsNotifyTheTopic(t *testing.T) {
-	s := synth(t)
+	for _, s := range bothShapes(t) {
+		alarmsNotifyTheTopic(t, s)
+	}
+}
+
+func alarmsNotifyTheTopic(t *testing.T, s *synthesis) {
 	for _, rs := range s.stacks {
 		topicID, _ := rs.byPath(t, "Notifications/Resource")
 		queueID, _ := rs.byPath(t, "DeadLetters/Resource")
 		type watch struct{ path, metric, namespace string }
 		var watches []watch
-		for _, f := range functions {
+		for _, f := range deployed(s.settings) {
 			id := pascal(f.name)
 			watches = append(watches,
 				watch{id + "Errors", "Errors", "AWS/Lambda"},
-				watch{id + "Throttles", "Throttles", "AWS/Lambda"},
-				watch{id + "DestinationFailures", "DestinationDeliveryFailures", "AWS/Lambda"})
+				watch{id + "Throttles", "Throttles", "AWS/Lambda"})
+			if !f.synchronous {
+				watches = append(watches, watch{id + "DestinationFailures", "DestinationDeliveryFailures", "AWS/Lambda"})
+			}
+		}
+		if s.settings.Organization != nil {
+			watches = append(watches,
+				watch{"OrgSweepFailed", "ExecutionsFailed", "AWS/States"},
+				watch{"OrgSweepTimedOut", "ExecutionsTimedOut", "AWS/States"})
 		}
 		watches = append(watches, watch{"DeadLettersNotEmpty", "ApproximateNumberOfMessagesVisible", "AWS/SQS"})
 		for _, w := range watches {

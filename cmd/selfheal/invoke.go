@@ -48,6 +48,9 @@ func invoke(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case !ok:
 		fmt.Fprintf(stderr, "selfheal invoke: no function %q (have: %s)\n", function, strings.Join(gameday.FunctionNames(), ", "))
 		return exitUsage
+	case fn.New == nil:
+		fmt.Fprintf(stderr, "selfheal invoke: %s runs the tasks of its state machine, not events: play a scenario with accounts (selfheal simulate)\n", function)
+		return exitUsage
 	case *eventFile == "":
 		fmt.Fprintln(stderr, "selfheal invoke: --event is required")
 		return exitUsage

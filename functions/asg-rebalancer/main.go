@@ -22,5 +22,5 @@ func main() {
 		os.Exit(1)
 	}
 	deps := handler.NewDeps("asg-rebalancer", cfg, awsapi.LambdaConfig(cfg.Region), os.Stdout, time.Now)
-	lambda.Start(deps.Boundary(rebalance.New(deps), rebalance.Kinds...).Handle)
+	lambda.Start(deps.BoundaryFor(func(d handler.Deps) handler.Processor { return rebalance.New(d) }, rebalance.Kinds...).Handle)
 }

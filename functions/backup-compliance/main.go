@@ -22,5 +22,5 @@ func main() {
 		os.Exit(1)
 	}
 	deps := handler.NewDeps("backup-compliance", cfg, awsapi.LambdaConfig(cfg.Region), os.Stdout, time.Now)
-	lambda.Start(deps.Boundary(compliance.New(deps), compliance.Kinds...).Handle)
+	lambda.Start(deps.BoundaryFor(func(d handler.Deps) handler.Processor { return compliance.New(d) }, compliance.Kinds...).Handle)
 }

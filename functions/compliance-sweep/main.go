@@ -23,5 +23,5 @@ func main() {
 		os.Exit(1)
 	}
 	deps := handler.NewDeps("compliance-sweep", cfg, awsapi.LambdaConfig(cfg.Region), os.Stdout, time.Now)
-	lambda.Start(deps.Boundary(sweep.New(deps), sweep.Kinds...).Handle)
+	lambda.Start(deps.BoundaryFor(func(d handler.Deps) handler.Processor { return sweep.New(d) }, sweep.Kinds...).Handle)
 }

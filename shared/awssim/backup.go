@@ -33,6 +33,13 @@ type backupState struct {
 	jobFaults  []*backupJobFaultRule
 	copyFaults []*copyJobFaultRule
 	timings    BackupTimings
+
+	// Restore testing (backup_restore.go).
+	restorePlans     map[string]*restoreTestingPlan // "region/name"
+	restorePlanOrder []string
+	restoreJobs      []*restoreJob
+	restoreFaults    []*restoreFaultRule
+	restoreTimings   RestoreTimings
 }
 
 // BackupTimings is how long the sim's AWS Backup takes. AWS documents no
@@ -57,6 +64,7 @@ func newBackupState(s *Sim) *backupState {
 	return &backupState{
 		s: s, vaults: map[string]*backupVault{}, plans: map[string]*backupPlan{},
 		points: map[string]*recoveryPoint{}, timings: DefaultBackupTimings,
+		restorePlans: map[string]*restoreTestingPlan{}, restoreTimings: DefaultRestoreTimings,
 	}
 }
 
@@ -84,6 +92,8 @@ func (s *Sim) registerBackup() {
 	handle(s, ServiceBackup, "ListRecoveryPointsByBackupVault", b.listRecoveryPointsByVault)
 	handle(s, ServiceBackup, "ListRecoveryPointsByResource", b.listRecoveryPointsByResource)
 	handle(s, ServiceBackup, "ListProtectedResources", b.listProtectedResources)
+	s.registerRestoreTesting()
+	s.registerBackupPlanChanges()
 }
 
 // reconcile runs AWS Backup's own work for the current instant: due plan
@@ -100,6 +110,10 @@ func (b *backupState) reconcile() {
 	for _, c := range slices.Clone(b.copies) {
 		b.advanceCopy(c, now)
 	}
+	b.runRestoreTestings(now)
+	for _, j := range slices.Clone(b.restoreJobs) {
+		b.advanceRestore(j, now)
+	}
 	b.applyLifecycles(now)
 }
 
@@ -112,6 +126,11 @@ func (b *backupState) busy() bool {
 	}
 	for _, c := range b.copies {
 		if c.state == backuptypes.CopyJobStateCreated || c.state == backuptypes.CopyJobStateRunning {
+			return true
+		}
+	}
+	for _, j := range b.restoreJobs {
+		if j.status == backuptypes.RestoreJobStatusPending || j.status == backuptypes.RestoreJobStatusRunning {
 			return true
 		}
 	}

@@ -77,6 +77,9 @@ type recoveryPoint struct {
 	size                                    int64
 	sourceVaultArn                          string
 	storageClass                            backuptypes.StorageClass
+	// snapshot is what a DynamoDB table's recovery point holds, for
+	// restores (backup_restore_resources.go).
+	snapshot *ddbSnapshot
 }
 
 // ---- resource types ----
@@ -130,11 +133,12 @@ func (b *backupState) resourceExists(arn string) bool {
 	return true
 }
 
-// resourceSize is a DynamoDB table's size, or a seeded size for others.
+// resourceSize is a DynamoDB table's size (0 for an empty table), or a
+// seeded size for others.
 func (b *backupState) resourceSize(arn string) int64 {
 	if resourceTypeOf(arn) == "DynamoDB" {
 		if t := b.s.ddb.tables[arnRegion(arn)+"/"+resourceNameOf(arn)]; t != nil {
-			return max(aws.ToInt64(t.describe().TableSizeBytes), 1)
+			return aws.ToInt64(t.describe().TableSizeBytes)
 		}
 	}
 	return 1<<20 + b.s.rng.Int64N(1<<30)
@@ -334,6 +338,9 @@ func (b *backupState) newRecoveryPoint(j *backupJob, v *backupVault, arn string,
 		lifecycle: cloneLifecycle(j.lifecycle), creator: j.creator, keyArn: v.keyArn, size: j.size,
 		storageClass: backuptypes.StorageClassWarm,
 	}
+	if j.resourceType == "DynamoDB" {
+		rp.snapshot = b.s.ddb.snapshotTable(j.region, j.resourceName)
+	}
 	b.points[rp.arn] = rp
 	b.rpOrder = append(b.rpOrder, rp.arn)
 	b.byVault = nil
@@ -464,6 +471,9 @@ func (b *backupState) advanceCopy(c *copyJob, now time.Time) {
 			created: c.sourceCreated, completed: now, status: backuptypes.RecoveryPointStatusCompleted,
 			lifecycle: cloneLifecycle(c.lifecycle), creator: c.creator, keyArn: dest.keyArn, size: c.size,
 			sourceVaultArn: c.sourceVaultArn, storageClass: backuptypes.StorageClassWarm,
+		}
+		if src := b.points[c.sourceRPArn]; src != nil {
+			rp.snapshot = src.snapshot
 		}
 		b.points[rp.arn] = rp
 		b.rpOrder = append(b.rpOrder, rp.arn)

@@ -20,6 +20,7 @@ import (
 type backupPlan struct {
 	id, arn, name, version, creatorRequestID, region string
 	created, lastExecution                           time.Time
+	deleted                                          time.Time // DeleteBackupPlan (backup_plan_changes.go)
 	rules                                            []*backupRule
 	selections                                       []*backupSelection
 }
@@ -110,6 +111,7 @@ func (b *backupState) createBackupPlan(r *Region, in *backup.CreateBackupPlanInp
 	}
 	b.plans[id] = p
 	b.planOrder = append(b.planOrder, id)
+	b.emitPlan(p, "CREATED")
 	return &backup.CreateBackupPlanOutput{BackupPlanArn: aws.String(p.arn), BackupPlanId: aws.String(p.id), CreationDate: aws.Time(p.created), VersionId: aws.String(p.version)}, nil
 }
 
@@ -202,6 +204,9 @@ func (b *backupState) getBackupPlan(r *Region, in *backup.GetBackupPlanInput) (*
 	if !p.lastExecution.IsZero() {
 		out.LastExecutionDate = aws.Time(p.lastExecution)
 	}
+	if !p.deleted.IsZero() {
+		out.DeletionDate = aws.Time(p.deleted)
+	}
 	return out, nil
 }
 
@@ -213,7 +218,7 @@ func (b *backupState) listBackupPlans(r *Region, in *backup.ListBackupPlansInput
 	list := []backuptypes.BackupPlansListMember{}
 	for _, id := range b.planOrder {
 		p := b.plans[id]
-		if p.region != r.Name {
+		if p.region != r.Name || (!p.deleted.IsZero() && !aws.ToBool(in.IncludeDeleted)) {
 			continue
 		}
 		m := backuptypes.BackupPlansListMember{
@@ -222,6 +227,9 @@ func (b *backupState) listBackupPlans(r *Region, in *backup.ListBackupPlansInput
 		}
 		if !p.lastExecution.IsZero() {
 			m.LastExecutionDate = aws.Time(p.lastExecution)
+		}
+		if !p.deleted.IsZero() {
+			m.DeletionDate = aws.Time(p.deleted)
 		}
 		list = append(list, m)
 	}
@@ -236,7 +244,7 @@ func (b *backupState) listBackupPlans(r *Region, in *backup.ListBackupPlansInput
 // wildcards) and by tag (STRINGEQUALS), minus NotResources.
 // https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html
 func (b *backupState) createBackupSelection(r *Region, in *backup.CreateBackupSelectionInput) (*backup.CreateBackupSelectionOutput, error) {
-	p, err := b.plan(aws.ToString(in.BackupPlanId), r)
+	p, err := b.livePlan(r, aws.ToString(in.BackupPlanId))
 	if err != nil {
 		return nil, err
 	}
@@ -354,6 +362,9 @@ func (b *backupState) selected(p *backupPlan) []string {
 // runSchedule starts the jobs of every rule that is due. A run missed
 // while the clock jumped is not made up, as AWS does not start a backlog.
 func (b *backupState) runSchedule(p *backupPlan, now time.Time) {
+	if !p.deleted.IsZero() {
+		return
+	}
 	for _, rule := range p.rules {
 		if rule.next.After(now) {
 			continue

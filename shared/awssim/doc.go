@@ -13,7 +13,11 @@
 // into the AZ with the fewest instances and skip impaired ones, Vault Lock
 // becomes immutable after its grace time, point-in-time recovery lags the
 // clock, copy jobs complete or fail and emit the EventBridge events AWS
-// would, ARC zonal shifts expire, give way to one another by ARC's
+// would, backup plans edited or deleted say so, restore testing plans
+// restore recovery points into tables and databases that validation reads
+// and AWS Backup deletes after it (restores take longer the larger the
+// backup), RDS says when automated backups are turned off or on, ARC zonal
+// shifts expire, give way to one another by ARC's
 // precedence, and keep the groups they hold from launching in the
 // shifted-away AZ. Where AWS documents a rule, the code that models it
 // cites the page.

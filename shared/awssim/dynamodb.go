@@ -59,6 +59,10 @@ type ddbTable struct {
 	ttlAttr    string
 	ttlEnabled bool
 	ttlChanged time.Time
+
+	// bulkBytes and bulkItems are data the table holds besides its
+	// records (SetDynamoDBTableData): counted, not stored.
+	bulkBytes, bulkItems int64
 }
 
 // ddbRecord is one key's item. prev and writtenAt serve eventually
@@ -310,7 +314,7 @@ func (d *dynamoState) createTable(r *Region, in *dynamodb.CreateTableInput) (*dy
 }
 
 func (t *ddbTable) describe() *ddbtypes.TableDescription {
-	var count, size int64
+	count, size := t.bulkItems, t.bulkBytes
 	for _, r := range t.records {
 		if r.cur != nil {
 			count++

@@ -1,7 +1,9 @@
 package awssim
 
 import (
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"time"
 )
@@ -19,7 +21,8 @@ type Fault struct {
 	Code string
 	// Count fails exactly this many matching attempts, then the fault is
 	// spent. When zero, Probability (0–1) is drawn for each attempt from the
-	// sim's seeded generator.
+	// sim's seed and the attempt itself (see draw), so the same calls meet
+	// the same faults however concurrent reads interleave.
 	Count       int
 	Probability float64
 	// Latency is added to the sim clock for each matching attempt.
@@ -33,6 +36,7 @@ type Fault struct {
 type faultRule struct {
 	Fault
 	fired int
+	draws map[uint64]int // call identity → attempts drawn for so far
 }
 
 // InjectFault adds a fault; the returned function removes it.
@@ -61,7 +65,7 @@ func (s *Sim) ClearFaults() {
 }
 
 func (s *Sim) applyFaultsLocked(c *Call) error {
-	for _, f := range s.faults {
+	for i, f := range s.faults {
 		if (f.Service != "" && f.Service != c.Service) ||
 			(f.Operation != "" && f.Operation != c.Operation) ||
 			(f.Region != "" && f.Region != c.Region) ||
@@ -76,7 +80,7 @@ func (s *Sim) applyFaultsLocked(c *Call) error {
 			if f.fired >= f.Count {
 				continue
 			}
-		} else if s.rng.Float64() >= f.Probability {
+		} else if s.draw(f, i, c) >= f.Probability {
 			continue
 		}
 		f.fired++
@@ -84,6 +88,42 @@ func (s *Sim) applyFaultsLocked(c *Call) error {
 	}
 	return nil
 }
+
+// draw is a number in [0, 1) for one attempt of a call under fault rule i:
+// a hash of the seed, the rule, the call's identity (service, operation,
+// region, input) and how many attempts of that identity the rule drew for
+// before. A shared generator drawn in call order would make a run depend
+// on how goroutines interleave (the sweep reads concurrently); this makes
+// it depend only on the calls made, so a seed replays a storm exactly.
+func (s *Sim) draw(f *faultRule, i int, c *Call) float64 {
+	h := fnv.New64a()
+	input, err := json.Marshal(c.Input)
+	if err != nil {
+		input = []byte(fmt.Sprintf("%T", c.Input))
+	}
+	fmt.Fprintf(h, "%d\x00%d\x00%s\x00%s\x00%s\x00%s\x00", s.seed, i, s.accountID, c.Service, c.Operation, c.Region)
+	h.Write(input)
+	id := h.Sum64()
+	if f.draws == nil {
+		f.draws = map[uint64]int{}
+	}
+	n := f.draws[id]
+	f.draws[id]++
+	return unitFloat(splitmix(id + uint64(n)*0x9e3779b97f4a7c15))
+}
+
+// splitmix is SplitMix64's finalizer: consecutive inputs give independent
+// looking outputs.
+func splitmix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// unitFloat maps the 53 high bits of x to [0, 1).
+func unitFloat(x uint64) float64 { return float64(x>>11) / (1 << 53) }
 
 // faultError is the error AWS sends for code, with the HTTP status AWS uses
 // for it: throttling is 400 (EC2's RequestLimitExceeded 503, and 429 for

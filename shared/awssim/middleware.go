@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,17 +104,35 @@ func (s *Sim) addMiddleware(stack *middleware.Stack) error {
 				return middleware.DeserializeOutput{}, middleware.Metadata{}, errors.New("awssim: no input recorded for this call")
 			}
 			inv.attempts++
-			out, err := s.answer(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx),
+			out, err := s.route(accessKeyOf(in.Request), awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx),
 				awsmiddleware.GetRegion(ctx), inv.input, inv.attempts)
 			return middleware.DeserializeOutput{Result: out}, middleware.Metadata{}, err
 		}), middleware.Before)
 }
 
-// answer is one attempt of one call: faults and rate limits first, as AWS
-// would refuse before doing anything, then the operation itself.
-func (s *Sim) answer(service, operation, regionName string, input any, attempt int) (any, error) {
+// accessKeyOf reads the access key that signed a request (Signature
+// Version 4: "Credential=<key>/<date>/<region>/<service>/aws4_request").
+func accessKeyOf(request any) string {
+	r, ok := request.(*smithyhttp.Request)
+	if !ok {
+		return ""
+	}
+	auth := r.Header.Get("Authorization")
+	_, rest, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	key, _, _ := strings.Cut(rest, "/")
+	return key
+}
+
+// answer is one attempt of one call by caller: faults and rate limits
+// first, as AWS would refuse before doing anything, then the operation
+// itself.
+func (s *Sim) answer(caller principal, service, operation, regionName string, input any, attempt int) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.caller = caller
 
 	s.now = s.now.Add(s.callLatency)
 	call := Call{
@@ -194,7 +213,9 @@ func (b simBackoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
 	base := 50 * time.Millisecond << min(attempt, 10)
-	d := min(time.Duration(b.s.rng.Float64()*float64(base)), 20*time.Second)
+	// Jitter from the seed and the attempt, not a shared generator, so
+	// that concurrent retries do not make the clock depend on scheduling.
+	d := min(time.Duration(unitFloat(splitmix(b.s.seed^uint64(attempt)*0x9e3779b97f4a7c15))*float64(base)), 20*time.Second)
 	b.s.now = b.s.now.Add(d)
 	return 0, nil
 }

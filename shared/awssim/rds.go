@@ -186,7 +186,7 @@ func (x *rdsState) reconcile() {
 		// A retention change that turns backups on or off waits for the
 		// maintenance window unless applied immediately.
 		if in.backups.pending != nil && inMaintenanceWindow(in.maintWindow, now) {
-			in.backups.setRetention(*in.backups.pending, now)
+			x.applyRetention(in, *in.backups.pending)
 		}
 		in.backups.ship(now)
 	}
@@ -697,7 +697,7 @@ func (x *rdsState) modifyDBInstance(r *Region, in *rds.ModifyDBInstanceInput) (*
 		case (days == 0) != (inst.backups.retention == 0) && !aws.ToBool(in.ApplyImmediately):
 			inst.backups.pending = aws.Int32(days)
 		default:
-			inst.backups.setRetention(days, x.s.now)
+			x.applyRetention(inst, days)
 		}
 	}
 	if in.MultiAZ != nil {

@@ -55,6 +55,12 @@ type Sim struct {
 	rds    *rdsState
 	health *healthState
 	arc    *arcState
+
+	// w is what the accounts of the organization share (accounts.go);
+	// a Sim alone is an organization of one.
+	w *world
+	// caller is who signed the call being answered (under mu).
+	caller principal
 }
 
 // Option configures a Sim at creation.
@@ -103,6 +109,7 @@ func New(opts ...Option) *Sim {
 		o(s)
 	}
 	s.rng = rand.New(rand.NewPCG(s.seed, s.seed^0x5e1f4ea1))
+	s.w = newWorld(s)
 	sort.Strings(s.regionNames)
 	s.regionNames = slices.Compact(s.regionNames)
 	for _, n := range s.regionNames {
@@ -130,6 +137,8 @@ func New(opts ...Option) *Sim {
 	s.registerRDS()
 	s.registerHealth()
 	s.registerARCZonalShift()
+	s.registerSTS()
+	s.registerOrganizations()
 	return s
 }
 
@@ -148,8 +157,9 @@ func (s *Sim) Now() time.Time {
 // schedules, finish jobs, expire items) at each tick.
 func (s *Sim) Advance(d time.Duration) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.advanceLocked(d)
+	s.mu.Unlock()
+	s.advanceMembers()
 }
 
 // Sleep is time.Sleep for code running on the sim: it advances the clock
@@ -166,10 +176,11 @@ func (s *Sim) Sleep(ctx context.Context, d time.Duration) error {
 // AdvanceTo moves the clock forward to t (no-op if t is not after now).
 func (s *Sim) AdvanceTo(t time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if t.After(s.now) {
 		s.advanceLocked(t.Sub(s.now))
 	}
+	s.mu.Unlock()
+	s.advanceMembers()
 }
 
 // Settle advances the clock in ticks until no service has work in flight
@@ -177,12 +188,14 @@ func (s *Sim) AdvanceTo(t time.Time) {
 // sim time spent.
 func (s *Sim) Settle(maxWait time.Duration) time.Duration {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	start := s.now
 	for s.now.Sub(start) < maxWait && s.busyLocked() {
 		s.advanceLocked(s.tick)
 	}
-	return s.now.Sub(start)
+	spent := s.now.Sub(start)
+	s.mu.Unlock()
+	s.advanceMembers()
+	return spent
 }
 
 func (s *Sim) advanceLocked(d time.Duration) {

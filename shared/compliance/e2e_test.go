@@ -76,8 +76,9 @@ func TestHealthyPlanPassesSilently(t *testing.T) {
 		kinds[d.DetailType]++
 	}
 	// The rules deliver outcomes only: the jobs' CREATED and RUNNING
-	// progress events never invoke the function.
-	want := map[string]int{"Backup Job State Change": 1, "Recovery Point State Change": 1, "Copy Job State Change": 1}
+	// progress events never invoke the function. The plan's creation is
+	// checked when it happens.
+	want := map[string]int{"Backup Plan State Change": 1, "Backup Job State Change": 1, "Recovery Point State Change": 1, "Copy Job State Change": 1}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("events delivered (-want +got):\n%s", diff)
 	}
@@ -110,6 +111,8 @@ func TestHealthyPlanEveryCheckPasses(t *testing.T) {
 		compliance.CheckCopyJobFailed + " " + r.table:                P,
 		compliance.CheckDestinationVaultLocked + " " + r.drVault:     P,
 		compliance.CheckDestinationRetention + " " + destRP:          P,
+		// From the plan's creation event.
+		compliance.CheckPlanMinFrequencyAndRetention + " " + r.plan.arn: P,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("last status per check and resource (-want +got):\n%s", diff)

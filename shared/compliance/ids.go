@@ -20,6 +20,12 @@ const (
 	CheckPITRFreshness             = "PITR_FRESHNESS"
 	CheckBackupJobFailed           = "BACKUP_JOB_FAILED"
 	CheckCopyJobFailed             = "COPY_JOB_FAILED"
+	CheckBackupPlanDeleted         = "BACKUP_PLAN_DELETED"
+	// Restore tests (AWS Backup restore testing): the test passed, and
+	// its measured recovery time and point met their targets.
+	CheckRestoreTestFailed = "RESTORE_TEST_FAILED"
+	CheckRestoreRTO        = "RESTORE_RTO"
+	CheckRestoreRPO        = "RESTORE_RPO"
 )
 
 // failSeverity is how urgent a FAIL of each check is. A WARN or an ERROR
@@ -40,6 +46,10 @@ var failSeverity = map[string]notify.Severity{
 	CheckPITRFreshness:             notify.SeverityHigh,
 	CheckBackupJobFailed:           notify.SeverityHigh,
 	CheckCopyJobFailed:             notify.SeverityHigh,
+	CheckBackupPlanDeleted:         notify.SeverityHigh,
+	CheckRestoreTestFailed:         notify.SeverityHigh,
+	CheckRestoreRTO:                notify.SeverityHigh,
+	CheckRestoreRPO:                notify.SeverityMedium,
 }
 
 // Checks lists every check ID, for digests and documentation.
@@ -50,7 +60,8 @@ func Checks() []string {
 		CheckCrossRegionCopyConfigured, CheckCrossRegionCopyCompleted,
 		CheckDestinationVaultLocked, CheckDestinationRetention,
 		CheckPITREnabled, CheckPITRWindow, CheckPITRFreshness,
-		CheckBackupJobFailed, CheckCopyJobFailed,
+		CheckBackupJobFailed, CheckCopyJobFailed, CheckBackupPlanDeleted,
+		CheckRestoreTestFailed, CheckRestoreRTO, CheckRestoreRPO,
 	}
 }
 

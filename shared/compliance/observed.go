@@ -88,6 +88,9 @@ type RecoveryPointState struct {
 	DeleteAt        *time.Time
 	PlanID          string
 	RuleID          string
+	// Created is the recovery point's creation date, when the reader
+	// shows it (the sweep's listing does).
+	Created *time.Time
 }
 
 // Continuous reports whether this is a continuous backup (PITR) recovery

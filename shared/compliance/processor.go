@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -24,6 +25,9 @@ var Kinds = []eventbridge.Kind{
 	eventbridge.KindCopyJob,
 	eventbridge.KindRecoveryPoint,
 	eventbridge.KindBackupVault,
+	eventbridge.KindBackupPlan,
+	eventbridge.KindRestoreJob,
+	eventbridge.KindRDSInstance,
 }
 
 // Processor checks AWS Backup events: decode → observe (reads only) →
@@ -36,6 +40,9 @@ type Processor struct {
 	store    *state.Store
 	notifier *notify.Notifier
 	now      func() time.Time
+	// metricsOut receives the EMF records of restore tests (stdout in
+	// Lambda).
+	metricsOut io.Writer
 }
 
 // New builds the processor of the backup-compliance function.
@@ -47,6 +54,8 @@ func New(deps handler.Deps) *Processor {
 		store:    deps.Store,
 		notifier: deps.Notifier,
 		now:      deps.Now,
+
+		metricsOut: deps.Out,
 	}
 }
 
@@ -55,6 +64,9 @@ type evaluation struct {
 	findings []notify.Finding
 	decision string
 	attrs    []slog.Attr
+	// actions are the writes made outside the suite (a restore test's
+	// validation result), or planned in dry-run.
+	actions int
 }
 
 // Process handles one decoded event.
@@ -72,13 +84,19 @@ func (p *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		e, err = p.recoveryPoint(ctx, ev, d)
 	case *eventbridge.BackupVaultStateChange:
 		e, err = p.vault(ctx, ev, d)
+	case *eventbridge.BackupPlanStateChange:
+		e, err = p.plan(ctx, ev, d)
+	case *eventbridge.RestoreJobStateChange:
+		e, err = p.restoreJob(ctx, ev, d)
+	case *eventbridge.RDSInstanceEvent:
+		e, err = p.rdsInstance(ctx, ev, d)
 	default:
 		return handler.Outcome{}, handler.Unprocessable(fmt.Sprintf("%s event with a %T detail", ev.Kind, ev.Detail), nil)
 	}
 	if err != nil {
-		return handler.Outcome{Decision: e.decision, Attrs: e.attrs}, err
+		return handler.Outcome{Decision: e.decision, Attrs: e.attrs, Actions: e.actions}, err
 	}
-	out := handler.Outcome{Decision: e.decision, Findings: len(e.findings), Attrs: e.attrs}
+	out := handler.Outcome{Decision: e.decision, Findings: len(e.findings), Attrs: e.attrs, Actions: e.actions}
 	if len(e.findings) == 0 {
 		return out, nil
 	}

@@ -34,6 +34,9 @@ func sampleAccount(t testing.TB, p config.Policy) *harness {
 // outcome each one must have.
 func TestEverySampleEvent(t *testing.T) {
 	P, F, W, N := notify.StatusPass, notify.StatusFail, notify.StatusWarn, notify.StatusNotApplicable
+	deletedPlan := map[string]notify.Status{
+		compliance.CheckCrossRegionCopyConfigured: N, compliance.CheckPlanMinFrequencyAndRetention: N, compliance.CheckBackupPlanDeleted: W,
+	}
 	want := map[string]map[string]notify.Status{
 		"backup-job-state-change--completed.json": {
 			compliance.CheckBackupJobFailed:  P,
@@ -61,6 +64,24 @@ func TestEverySampleEvent(t *testing.T) {
 		"copy-job-state-change--failed.json":                   {compliance.CheckCopyJobFailed: F, compliance.CheckCrossRegionCopyCompleted: F},
 		"recovery-point-state-change--completed.json":          {compliance.CheckRecoveryPointRetention: P, compliance.CheckRecoveryPointEncrypted: P},
 		"recovery-point-state-change--continuous-stopped.json": {compliance.CheckPITREnabled: F},
+		// The story's plan is not in the sim: deleted since, and what it
+		// protected cannot be read.
+		"backup-plan-state-change--created.json":  deletedPlan,
+		"backup-plan-state-change--modified.json": deletedPlan,
+		"backup-plan-state-change--deleted.json":  deletedPlan,
+		// Restore jobs in progress are no-ops.
+		"restore-job-state-change--created.json": {}, "restore-job-state-change--pending.json": {}, "restore-job-state-change--running.json": {},
+		// The restore tests failed, or restored what the sim does not have
+		// (deleted before validation); the time of their recovery point is
+		// unknown to an account that has no such job.
+		"restore-job-state-change--completed.json":     {compliance.CheckRestoreTestFailed: F},
+		"restore-job-state-change--completed-rds.json": {compliance.CheckRestoreTestFailed: F},
+		"restore-job-state-change--failed.json":        {compliance.CheckRestoreTestFailed: F},
+		"restore-job-state-change--aborted.json":       {compliance.CheckRestoreTestFailed: F},
+		// payments is not in the sim: deleted since.
+		"rds-db-instance-event--backups-disabled.json": {compliance.CheckPITREnabled: N, compliance.CheckPITRWindow: N},
+		"rds-db-instance-event--backups-enabled.json":  {compliance.CheckPITREnabled: N, compliance.CheckPITRWindow: N},
+		"rds-db-instance-event--stopped.json":          {},
 	}
 	samples, err := events.Samples()
 	if err != nil {
@@ -69,6 +90,9 @@ func TestEverySampleEvent(t *testing.T) {
 	seen := 0
 	for _, s := range samples {
 		name, ok := strings.CutPrefix(s.Path, "aws.backup/")
+		if !ok {
+			name, ok = strings.CutPrefix(s.Path, "aws.rds/")
+		}
 		if !ok {
 			continue
 		}
@@ -86,6 +110,12 @@ func TestEverySampleEvent(t *testing.T) {
 				t.Errorf("logged %s with %d findings (%s), want processed with %d", l.Status, l.Findings, l.Decision, len(w))
 			}
 			msgs := h.published()
+			if len(w) == 0 {
+				if len(msgs) != 0 {
+					t.Errorf("%d notifications about a no-op", len(msgs))
+				}
+				return
+			}
 			if len(msgs) != 1 {
 				t.Fatalf("%d notifications, want 1", len(msgs))
 			}
@@ -102,7 +132,8 @@ func TestEverySampleEvent(t *testing.T) {
 				// People triage by what they own: a finding about a
 				// recovery point or a job names the resource it protects.
 				aboutBackup := f.ResourceType == compliance.TypeRecoveryPoint ||
-					f.Check == compliance.CheckBackupJobFailed || f.Check == compliance.CheckCopyJobFailed
+					f.Check == compliance.CheckBackupJobFailed || f.Check == compliance.CheckCopyJobFailed ||
+					f.Check == compliance.CheckRestoreTestFailed
 				if p := f.ProtectedResource; aboutBackup && (p == nil || p.ARN == "" || p.Name == "" || p.Type == "") {
 					t.Errorf("%s finding on %s does not name the protected resource: %+v", f.Check, f.Resource, p)
 				}
@@ -110,6 +141,6 @@ func TestEverySampleEvent(t *testing.T) {
 		})
 	}
 	if seen != len(want) {
-		t.Errorf("%d aws.backup samples, %d expected outcomes", seen, len(want))
+		t.Errorf("%d aws.backup and aws.rds samples, %d expected outcomes", seen, len(want))
 	}
 }

@@ -13,6 +13,9 @@ const (
 	// CheckLastRecoveryPointCreated is Audit Manager's "last recovery point
 	// created" control: every protected resource was backed up recently.
 	CheckLastRecoveryPointCreated = "LAST_RECOVERY_POINT_CREATED"
+	// CheckRestoreTested: every protected resource passed a restore test
+	// (AWS Backup restore testing, validated by selfheal) recently.
+	CheckRestoreTested = "RESTORE_TESTED"
 
 	// Auto Scaling posture: the mistakes that make a group lose capacity in
 	// an AZ event, or keep it from getting it back.
@@ -30,7 +33,7 @@ const (
 // cross-region copy and PITR checks of Checks.
 func SweepChecks() []string {
 	return []string{
-		CheckPlanMinFrequencyAndRetention, CheckLastRecoveryPointCreated,
+		CheckPlanMinFrequencyAndRetention, CheckLastRecoveryPointCreated, CheckRestoreTested,
 		CheckASGMultiAZ, CheckASGAZBalance, CheckASGHeadroom, CheckASGELBHealthCheck,
 		CheckASGGracePeriod, CheckASGAZRebalance, CheckASGImpairmentPolicy,
 	}
@@ -40,6 +43,7 @@ func SweepChecks() []string {
 var sweepFailSeverity = map[string]notify.Severity{
 	CheckPlanMinFrequencyAndRetention: notify.SeverityHigh,
 	CheckLastRecoveryPointCreated:     notify.SeverityHigh,
+	CheckRestoreTested:                notify.SeverityMedium,
 	CheckASGMultiAZ:                   notify.SeverityHigh,
 	CheckASGAZBalance:                 notify.SeverityMedium,
 	CheckASGHeadroom:                  notify.SeverityMedium,

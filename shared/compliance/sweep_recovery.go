@@ -107,6 +107,7 @@ func RecoveryPointFromListMember(m backuptypes.RecoveryPointByBackupVault) Recov
 		IsEncrypted:      m.IsEncrypted,
 		EncryptionKeyARN: aws.ToString(m.EncryptionKeyArn),
 		DeleteAfterDays:  lifecycleDays(m.Lifecycle),
+		Created:          utc(m.CreationDate),
 	}
 	if c := m.CalculatedLifecycle; c != nil {
 		rp.DeleteAt = utc(c.DeleteAt)

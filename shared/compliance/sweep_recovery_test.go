@@ -107,7 +107,7 @@ func TestRecoveryPointFromListMember(t *testing.T) {
 		ARN: "arn:aws:backup:us-east-1:123456789012:recovery-point:rp-1", VaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:prod",
 		VaultName: "prod", ResourceARN: swTableARN, ResourceType: "DynamoDB", Status: "COMPLETED", IsEncrypted: true,
 		EncryptionKeyARN: "arn:aws:kms:us-east-1:123456789012:key/k", DeleteAfterDays: &keep, DeleteAt: &deleteAt,
-		PlanID: "plan-1", RuleID: "rule-1",
+		PlanID: "plan-1", RuleID: "rule-1", Created: &created,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("recovery point (-want +got):\n%s", diff)

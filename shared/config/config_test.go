@@ -55,6 +55,9 @@ func TestLoadDefaults(t *testing.T) {
 		{"copy deadline", p.CrossRegion.CopyDeadline.Duration, 24 * time.Hour},
 		{"PITR max lag", p.PITR.MaxLag.Duration, 15 * time.Minute},
 		{"dedupe window", p.Notify.DedupeWindow.Duration, 24 * time.Hour},
+		{"RTO target", p.Recovery.RTOTarget.Duration, 4 * time.Hour},
+		{"RPO target", p.Recovery.RPOTarget.Duration, 26 * time.Hour},
+		{"max untested", p.Recovery.MaxUntested.Duration, 35 * 24 * time.Hour},
 	}
 	for _, c := range checks {
 		if !cmp.Equal(c.got, c.want) {
@@ -115,6 +118,10 @@ func TestParsePolicyReportsEachProblem(t *testing.T) {
 		{"zonal shift in seconds", `{"rebalance": {"zonalShift": {"expiresIn": "90m30s"}}}`, []string{"rebalance.zonalShift.expiresIn: 1h30m30s is not a whole number of minutes"}},
 		{"breaker", `{"rebalance": {"breaker": {"maxEvacuations": 0, "window": "0s"}}}`,
 			[]string{"rebalance.breaker.maxEvacuations: 0 is less than 1", "rebalance.breaker.window: must be more than zero"}},
+		{"zero RTO target", `{"recovery": {"rtoTarget": "0s"}}`, []string{"recovery.rtoTarget: must be more than zero"}},
+		{"bad RPO target", `{"recovery": {"rpoTarget": "1d"}}`, []string{`recovery.rpoTarget: "1d" is not a duration`}},
+		{"untested for an hour", `{"recovery": {"maxUntested": "1h"}}`, []string{"recovery.maxUntested: 1h0m0s is less than a day (0 turns the check off)"}},
+		{"untested beyond the records", `{"recovery": {"maxUntested": "9000h"}}`, []string{"recovery.maxUntested: 9000h0m0s is longer than 8760h0m0s"}},
 		{"PITR window too long", `{"pitr": {"minWindowDays": 36}}`, []string{"pitr.minWindowDays: 36 is outside 1–35"}},
 		{"scope tag value without key", `{"pitr": {"scopeTag": {"value": "prod"}}}`, []string{"pitr.scopeTag.key: must be set when scopeTag.value is"}},
 		{"vault lock min out of range", `{"vaultLock": {"minRetentionDays": 0}}`, []string{"vaultLock.minRetentionDays: 0 is outside 1–36500"}},
@@ -253,5 +260,16 @@ func TestPolicyJSONRoundTrips(t *testing.T) {
 	}
 	if diff := cmp.Diff(p, back, cmp.AllowUnexported(config.Duration{})); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+// A user who does not test restores turns RESTORE_TESTED off with 0.
+func TestMaxUntestedZeroTurnsTheCheckOff(t *testing.T) {
+	p, err := config.ParsePolicy([]byte(`{"recovery": {"maxUntested": "0s", "rtoTarget": "90m"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Recovery.MaxUntested.Duration != 0 || p.Recovery.RTOTarget.Duration != 90*time.Minute || p.Recovery.RPOTarget.Duration != 26*time.Hour {
+		t.Errorf("recovery = %+v, want maxUntested 0, rtoTarget 90m and the default rpoTarget", p.Recovery)
 	}
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// ReservedConcurrency is the function's reserved concurrency; 0 when
 	// it has none.
 	ReservedConcurrency int
+	// Organization is the organization a hub deployment covers; nil for a
+	// single account.
+	Organization *Organization
 }
 
 // FromEnv loads the configuration from the process environment.
@@ -91,6 +94,10 @@ func Load(getenv func(string) string) (Config, error) {
 			errs.add(EnvReservedConcurrency, "%q is not a number of concurrent executions", raw)
 		}
 		c.ReservedConcurrency = n
+	}
+	if raw := strings.TrimSpace(getenv(EnvOrganization)); raw != "" {
+		o := decodeOrganization([]byte(raw), EnvOrganization+".", &errs)
+		c.Organization = &o
 	}
 	c.Policy = DefaultPolicy()
 	if raw := strings.TrimSpace(getenv(EnvPolicy)); raw != "" {
@@ -156,7 +163,7 @@ func decodePolicy(doc []byte, prefix string, errs *problems) Policy {
 		return p
 	}
 	before := len(*errs)
-	checkShape(tree, reflect.TypeFor[Policy](), strings.TrimSuffix(prefix, "."), errs)
+	checkShape(tree, reflect.TypeFor[Policy](), strings.TrimSuffix(prefix, "."), "policy", errs)
 	if len(*errs) > before {
 		return p
 	}
@@ -175,11 +182,12 @@ func decodePolicy(doc []byte, prefix string, errs *problems) Policy {
 var durationType = reflect.TypeFor[Duration]()
 
 // checkShape compares a decoded JSON value with the Go type it will be
-// decoded into and reports unknown keys and mismatched JSON types.
-func checkShape(v any, t reflect.Type, path string, errs *problems) {
+// decoded into and reports unknown keys and mismatched JSON types; root
+// names the document in problems about the whole of it.
+func checkShape(v any, t reflect.Type, path, root string, errs *problems) {
 	where := path
 	if where == "" {
-		where = "policy"
+		where = root
 	}
 	if t == durationType {
 		if _, ok := v.(string); !ok {
@@ -220,7 +228,7 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 				errs.add(sub, "unknown key (known: %s)", strings.Join(known, ", "))
 				continue
 			}
-			checkShape(obj[k], ft, sub, errs)
+			checkShape(obj[k], ft, sub, root, errs)
 		}
 	case reflect.Slice:
 		if v == nil {
@@ -232,7 +240,7 @@ func checkShape(v any, t reflect.Type, path string, errs *problems) {
 			return
 		}
 		for i, e := range arr {
-			checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
+			checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), root, errs)
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {

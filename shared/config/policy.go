@@ -26,6 +26,7 @@ type Policy struct {
 	CrossRegion CrossRegion `json:"crossRegion"`
 	PITR        PITR        `json:"pitr"`
 	Backup      Backup      `json:"backup"`
+	Recovery    Recovery    `json:"recovery"`
 	Posture     Posture     `json:"posture"`
 	Notify      Notify      `json:"notify"`
 	Sweep       Sweep       `json:"sweep"`
@@ -139,6 +140,27 @@ type Backup struct {
 	Slack Duration `json:"slack"`
 }
 
+// Recovery is the policy for restore tests (AWS Backup restore testing):
+// how fast a restore must be, how old the restored data may be, and how
+// long a protected resource may go untested.
+type Recovery struct {
+	// RTOTarget: a restore test must take at most this long from the
+	// restore job's creation to its completion, with the restored resource
+	// validated usable (RESTORE_RTO). A resource's selfheal:rto tag
+	// overrides it.
+	// Default 4h.
+	RTOTarget Duration `json:"rtoTarget"`
+	// RPOTarget: the restored recovery point must be at most this old when
+	// the restore job starts (RESTORE_RPO). A resource's selfheal:rpo tag
+	// overrides it. Default 26h: a daily backup and the backup slack.
+	RPOTarget Duration `json:"rpoTarget"`
+	// MaxUntested: a protected resource must have had a successful restore
+	// test within this long (RESTORE_TESTED, by the sweep); a resource
+	// protected for less time is not due yet. 0 turns the check off.
+	// Default 840h (35 days).
+	MaxUntested Duration `json:"maxUntested"`
+}
+
 // Posture is the policy for the sweep's Auto Scaling posture checks.
 type Posture struct {
 	// Health-check grace period bounds. Default 60s to 15m.
@@ -184,6 +206,7 @@ func DefaultPolicy() Policy {
 		CrossRegion: CrossRegion{Required: true, CopyDeadline: Dur(24 * time.Hour)},
 		PITR:        PITR{MinWindowDays: 7, MaxLag: Dur(15 * time.Minute)},
 		Backup:      Backup{MinRetentionDays: 7, MaxInterval: Dur(24 * time.Hour), Slack: Dur(2 * time.Hour)},
+		Recovery:    Recovery{RTOTarget: Dur(4 * time.Hour), RPOTarget: Dur(26 * time.Hour), MaxUntested: Dur(35 * 24 * time.Hour)},
 		Posture: Posture{
 			MinHealthCheckGracePeriod: Dur(60 * time.Second),
 			MaxHealthCheckGracePeriod: Dur(15 * time.Minute),

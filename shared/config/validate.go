@@ -74,6 +74,7 @@ func (p Policy) validate(errs *problems) {
 	p.CrossRegion.validate(errs)
 	p.PITR.validate(errs)
 	p.Backup.validate(errs)
+	p.Recovery.validate(errs)
 	p.Posture.validate(errs)
 	duration(errs, "notify.dedupeWindow", p.Notify.DedupeWindow, true)
 	// Finding states are remembered 180 days after their last change
@@ -166,6 +167,23 @@ func (b Backup) validate(errs *problems) {
 	atLeast(errs, "backup.minRetentionDays", b.MinRetentionDays, 1)
 	duration(errs, "backup.maxInterval", b.MaxInterval, true)
 	duration(errs, "backup.slack", b.Slack, false)
+}
+
+// maxUntested bounds recovery.maxUntested: restore test records are kept
+// 400 days (shared/state), so a longer window would forget tests it counts.
+const maxUntested = 365 * 24 * time.Hour
+
+func (r Recovery) validate(errs *problems) {
+	duration(errs, "recovery.rtoTarget", r.RTOTarget, true)
+	duration(errs, "recovery.rpoTarget", r.RPOTarget, true)
+	duration(errs, "recovery.maxUntested", r.MaxUntested, false)
+	switch d := r.MaxUntested.Duration; {
+	case d == 0:
+	case d < 24*time.Hour:
+		errs.add("recovery.maxUntested", "%s is less than a day (0 turns the check off)", d)
+	case d > maxUntested:
+		errs.add("recovery.maxUntested", "%s is longer than %s", d, maxUntested)
+	}
 }
 
 func (p Posture) validate(errs *problems) {

@@ -29,6 +29,9 @@ var (
 	KindCopyJob            = Kind{"aws.backup", "Copy Job State Change"}
 	KindRecoveryPoint      = Kind{"aws.backup", "Recovery Point State Change"}
 	KindBackupVault        = Kind{"aws.backup", "Backup Vault State Change"}
+	KindBackupPlan         = Kind{"aws.backup", "Backup Plan State Change"}
+	KindRestoreJob         = Kind{"aws.backup", "Restore Job State Change"}
+	KindRDSInstance        = Kind{"aws.rds", "RDS DB Instance Event"}
 	KindLaunchUnsuccessful = Kind{"aws.autoscaling", "EC2 Instance Launch Unsuccessful"}
 	KindAutoshiftStarted   = Kind{"aws.arc-zonal-shift", "Autoshift In Progress"}
 	KindAutoshiftCompleted = Kind{"aws.arc-zonal-shift", "Autoshift Completed"}
@@ -45,6 +48,9 @@ var registry = map[Kind]decoder{
 	KindCopyJob:            decodeCopyJob,
 	KindRecoveryPoint:      decodeRecoveryPoint,
 	KindBackupVault:        decodeBackupVault,
+	KindBackupPlan:         decodeBackupPlan,
+	KindRestoreJob:         decodeRestoreJob,
+	KindRDSInstance:        decodeRDSInstance,
 	KindLaunchUnsuccessful: decodeLaunchUnsuccessful,
 	KindAutoshiftStarted:   decodeAutoshift,
 	KindAutoshiftCompleted: decodeAutoshift,
@@ -85,7 +91,8 @@ type Event struct {
 	Kind     Kind
 	// Detail is one of *HealthEvent, *AlarmStateChange,
 	// *BackupJobStateChange, *CopyJobStateChange, *RecoveryPointStateChange,
-	// *BackupVaultStateChange, *LaunchUnsuccessful, *AutoshiftEvent,
+	// *BackupVaultStateChange, *BackupPlanStateChange,
+	// *RestoreJobStateChange, *RDSInstanceEvent, *LaunchUnsuccessful, *AutoshiftEvent,
 	// *ManualShiftEvent, *PracticeRunEvent, *FISAutoshiftEvent or
 	// *ScheduledEvent, according to Kind. It is nil when Decode returns an error.
 	Detail any

@@ -27,7 +27,11 @@ const (
 	ordersRP   = "arn:aws:backup:us-east-1:123456789012:recovery-point:5c0a4d1e-7b2f-4a96-9f3e-2d8c1b6a0e47"
 	issueARN   = "arn:aws:health:us-east-1::event/EC2/AWS_EC2_OPERATIONAL_ISSUE/AWS_EC2_OPERATIONAL_ISSUE_3ea48547-a68d-4fd9-af9f-f18ebf53d6c1"
 	azAlarmARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-unhealthy-hosts-us-east-1a"
-	webASGARN  = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:5f7c2a1e-3b4d-4c8e-9a6f-0d1e2f3a4b5c:autoScalingGroupName/web-asg"
+	// The restore test of 2026-03-03 (restore-job-state-change--*.json).
+	restoreJobID       = "C8A1E5F2-4B7D-4E19-A3C6-9F0D2B8E6A17"
+	restoreTestingPlan = "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:weekly_restore_test-7d1e4b2a-5c3f-4e8a-9b6d-0f2a1c3e5b7d"
+	paymentsSnapshot   = "arn:aws:rds:us-east-1:123456789012:snapshot:awsbackup:job-4d2f8a61-0c7e-4b39-a5d1-6e9f3b2c8a04"
+	webASGARN          = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:5f7c2a1e-3b4d-4c8e-9a6f-0d1e2f3a4b5c:autoScalingGroupName/web-asg"
 )
 
 var plan = eb.BackupCreatedBy{
@@ -240,6 +244,72 @@ func TestDecodeSamples(t *testing.T) {
 			BackupVaultName: "scratch-vault", BackupVaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:scratch-vault", State: eb.VaultDeleted,
 		}},
 
+		"aws.backup/backup-plan-state-change--created.json": {"b64fb2d0-ae16-4f9a-9aed-0bdd0d4bfdef", eb.KindBackupPlan, &eb.BackupPlanStateChange{
+			BackupPlanID: plan.BackupPlanID, BackupPlanARN: plan.BackupPlanARN, VersionID: "ZGM2MjZiZGQtNzU2Yi00ZjM0LWI0OGQtN2UxNDdmNGJhZDAx",
+			State: eb.PlanCreated, When: ts("2026-02-20T10:14:15.318Z"),
+		}},
+		"aws.backup/backup-plan-state-change--modified.json": {"2895aefb-dd4a-4a23-8071-2652abd92c3f", eb.KindBackupPlan, &eb.BackupPlanStateChange{
+			BackupPlanID: plan.BackupPlanID, BackupPlanARN: plan.BackupPlanARN, VersionID: "NjIwNDFjMDEtNmZlNC00M2JmLTkzZDgtNzNkZjQyNzkxNDk0",
+			State: eb.PlanModified, When: ts("2026-03-02T14:22:19.168Z"),
+		}},
+		"aws.backup/backup-plan-state-change--deleted.json": {"33fc5c1d-6db2-43d9-9e70-1c9a2c23645c", eb.KindBackupPlan, &eb.BackupPlanStateChange{
+			BackupPlanID: plan.BackupPlanID, BackupPlanARN: plan.BackupPlanARN, VersionID: "NjIwNDFjMDEtNmZlNC00M2JmLTkzZDgtNzNkZjQyNzkxNDk0",
+			State: eb.PlanDeleted, When: ts("2026-03-05T09:03:19.411Z"),
+		}},
+
+		// The documented CREATED restore event says "state", the others "status".
+		"aws.backup/restore-job-state-change--created.json": {"5e1b7c2a-9d4f-4a63-8e0b-3c6f2a9d1e84", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: restoreJobID, Status: eb.RestoreJobCreated, RecoveryPointARN: ordersRP, CreationDate: ts("2026-03-03T06:00:04.512Z"),
+		}},
+		"aws.backup/restore-job-state-change--pending.json": {"a0d6e3f1-2c8b-4d75-b9e4-61f7c0a2d3b8", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: restoreJobID, Status: eb.RestoreJobPending, RecoveryPointARN: ordersRP, ResourceType: "DynamoDB",
+			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:04.512Z"), BackupSizeInBytes: 36048,
+		}},
+		"aws.backup/restore-job-state-change--running.json": {"3f9c2b7e-6a1d-4f08-8c5b-d2e4a7f1b096", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: restoreJobID, Status: eb.RestoreJobRunning, RecoveryPointARN: ordersRP, ResourceType: "DynamoDB",
+			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:04.512Z"), BackupSizeInBytes: 36048,
+		}},
+		"aws.backup/restore-job-state-change--completed.json": {"7b4e0c9d-1f3a-4e62-a8d5-0c9b3e6f2a71", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: restoreJobID, Status: eb.RestoreJobCompleted, RecoveryPointARN: ordersRP,
+			BackupVaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:prod-vault", SourceResourceARN: orders,
+			CreatedResourceARN: "arn:aws:dynamodb:us-east-1:123456789012:table/awsbackup-restore-test-c8a1e5f2", ResourceType: "DynamoDB",
+			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:04.512Z"),
+			CompletionDate: ts("2026-03-03T06:12:31.907Z"), BackupSizeInBytes: 36048, PercentDone: 100,
+		}},
+		// resources names the RDS snapshot, as in the documented sample.
+		"aws.backup/restore-job-state-change--completed-rds.json": {"e2a5c8f0-6b3d-4c17-9a4e-8d1f0b7c3e56", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: "4F0B9D37-A2E6-4C81-B5F4-07D3E9A1C62B", Status: eb.RestoreJobCompleted, RecoveryPointARN: paymentsSnapshot,
+			BackupVaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:prod-vault", SourceResourceARN: payments,
+			CreatedResourceARN: "arn:aws:rds:us-east-1:123456789012:db:awsbackup-restore-test-4f0b9d37", ResourceType: "RDS",
+			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:05.118Z"),
+			CompletionDate: ts("2026-03-03T06:41:49.376Z"),
+		}},
+		"aws.backup/restore-job-state-change--failed.json": {"9d3f6a1c-4e8b-4b2d-8f7a-2c5e0d9b1f63", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: "1B7E3C95-D0A4-4F62-8E1B-5C9A2D7F0E38", Status: eb.RestoreJobFailed, RecoveryPointARN: paymentsSnapshot,
+			BackupVaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:prod-vault", SourceResourceARN: payments,
+			StatusMessage: "The specified DB subnet group does not exist: restore-test-subnets.", ResourceType: "RDS",
+			IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan, CreationDate: ts("2026-03-03T06:00:06.303Z"), BackupSizeInBytes: 22548578304,
+		}},
+		"aws.backup/restore-job-state-change--aborted.json": {"c4b8e2d7-0f5a-4a19-b3c6-7e1d9f2a0b45", eb.KindRestoreJob, &eb.RestoreJobStateChange{
+			RestoreJobID: "6E2D0A84-F1B9-4C73-9A5E-3B8C7D1F4E20", Status: eb.RestoreJobAborted, StatusMessage: "Restore job was stopped by user.",
+			RecoveryPointARN: ordersRP, BackupVaultARN: "arn:aws:backup:us-east-1:123456789012:backup-vault:prod-vault", SourceResourceARN: orders,
+			ResourceType: "DynamoDB", IAMRoleARN: backupRole, RestoreTestingPlanARN: restoreTestingPlan,
+			CreationDate: ts("2026-03-03T06:00:04.512Z"), BackupSizeInBytes: 36048,
+		}},
+
+		"aws.rds/rds-db-instance-event--backups-disabled.json": {"8c2e5a10-3f7d-4b96-a1e4-9d0c6b2f7e35", eb.KindRDSInstance, &eb.RDSInstanceEvent{
+			EventID: eb.RDSEventBackupsDisabled, EventCategories: []string{"configuration change"}, SourceType: "DB_INSTANCE",
+			SourceARN: payments, SourceIdentifier: "payments", Message: "Disabled automated backups.", Date: ts("2026-03-04T16:20:03.293Z"),
+		}},
+		"aws.rds/rds-db-instance-event--backups-enabled.json": {"0e7a3d91-5c2b-4f68-b8d0-1a6e4c9f3b72", eb.KindRDSInstance, &eb.RDSInstanceEvent{
+			EventID: eb.RDSEventBackupsEnabled, EventCategories: []string{"configuration change"}, SourceType: "DB_INSTANCE",
+			SourceARN: payments, SourceIdentifier: "payments", Message: "Enabled automated backups.", Date: ts("2026-03-04T17:05:41.293Z"),
+		}},
+		"aws.rds/rds-db-instance-event--stopped.json": {"f3b91c6e-8d24-4a07-9e5f-2b7d0c4a8e19", eb.KindRDSInstance, &eb.RDSInstanceEvent{
+			EventID: "RDS-EVENT-0087", EventCategories: []string{"notification"}, SourceType: "DB_INSTANCE",
+			SourceARN: payments, SourceIdentifier: "payments", Message: "DB instance stopped", Date: ts("2026-03-04T18:30:12.293Z"),
+		}},
+
 		"aws.autoscaling/ec2-instance-launch-unsuccessful--insufficient-capacity.json": {"3f9a1c7e-2b4d-4e6f-8a0c-5d7e9f1b3a6c", eb.KindLaunchUnsuccessful, &eb.LaunchUnsuccessful{
 			AutoScalingGroupName: "web-asg", AutoScalingGroupARN: webASGARN,
 			ActivityID: "87654321-4321-4321-4321-210987654321", RequestID: "12345678-1234-1234-1234-123456789012", StatusCode: "Failed",
@@ -449,6 +519,8 @@ func TestDecodeQuirks(t *testing.T) {
 		job    = "aws.backup/backup-job-state-change--completed.json"
 		health = "aws.health/aws-health-event--ec2-issue-account.json"
 		rp     = "aws.backup/recovery-point-state-change--completed.json"
+		rjob   = "aws.backup/restore-job-state-change--completed.json"
+		rds    = "aws.rds/rds-db-instance-event--backups-disabled.json"
 	)
 	tests := []struct {
 		name   string
@@ -485,6 +557,33 @@ func TestDecodeQuirks(t *testing.T) {
 		}, func(t *testing.T, d any) {
 			wantString(t, d.(*eb.BackupJobStateChange).RecoveryPointARN, "arn:aws:backup:us-east-1:123456789012:recovery-point:other")
 		}},
+		{"restore testing plan under createdBy, as DescribeRestoreJob has it", rjob, func(ev map[string]any) {
+			d := at(ev, "detail")
+			d["createdBy"] = map[string]any{"restoreTestingPlanArn": d["restoreTestingPlanArn"]}
+			delete(d, "restoreTestingPlanArn")
+		}, func(t *testing.T, d any) {
+			wantString(t, d.(*eb.RestoreJobStateChange).RestoreTestingPlanARN, restoreTestingPlan)
+		}},
+		{"restore job without recoveryPointArn takes a recovery point from resources", rjob, func(ev map[string]any) {
+			delete(at(ev, "detail"), "recoveryPointArn")
+		}, func(t *testing.T, d any) { wantString(t, d.(*eb.RestoreJobStateChange).RecoveryPointARN, ordersRP) }},
+		{"restore job outcome as state", rjob, func(ev map[string]any) {
+			d := at(ev, "detail")
+			d["state"] = d["status"]
+			delete(d, "status")
+		}, func(t *testing.T, d any) {
+			if s := d.(*eb.RestoreJobStateChange).Status; s != eb.RestoreJobCompleted || !s.Ended() {
+				t.Errorf("status = %q (ended %v), want COMPLETED", s, s.Ended())
+			}
+		}},
+		{"RDS event without EventID (older shape)", rds, func(ev map[string]any) { delete(at(ev, "detail"), "EventID") },
+			func(t *testing.T, d any) {
+				e := d.(*eb.RDSInstanceEvent)
+				wantString(t, e.EventID, "")
+				wantString(t, e.Message, "Disabled automated backups.")
+			}},
+		{"RDS event without SourceArn names the database by resources", rds, func(ev map[string]any) { delete(at(ev, "detail"), "SourceArn") },
+			func(t *testing.T, d any) { wantString(t, d.(*eb.RDSInstanceEvent).SourceARN, payments) }},
 		{"isEncrypted false as a string", rp, func(ev map[string]any) { at(ev, "detail")["isEncrypted"] = "false" },
 			func(t *testing.T, d any) { wantBool(t, d.(*eb.RecoveryPointStateChange).IsEncrypted, false) }},
 		{"isEncrypted in capitals", rp, func(ev map[string]any) { at(ev, "detail")["isEncrypted"] = "TRUE" },
@@ -621,6 +720,10 @@ func TestDecodeMissingRequiredField(t *testing.T) {
 		{"aws.backup/recovery-point-state-change--completed.json", "", "resources", eb.KindRecoveryPoint, "event.resources"},
 		{"aws.backup/backup-vault-state-change--modified-locked.json", "detail", "backupVaultName", eb.KindBackupVault, "detail.backupVaultName"},
 		{"aws.backup/backup-vault-state-change--modified-locked.json", "detail", "state", eb.KindBackupVault, "detail.state"},
+		{"aws.backup/backup-plan-state-change--modified.json", "detail", "backupPlanId", eb.KindBackupPlan, "detail.backupPlanId"},
+		{"aws.backup/backup-plan-state-change--modified.json", "detail", "state", eb.KindBackupPlan, "detail.state"},
+		{"aws.backup/restore-job-state-change--completed.json", "detail", "restoreJobId", eb.KindRestoreJob, "detail.restoreJobId"},
+		{"aws.backup/restore-job-state-change--completed.json", "detail", "status", eb.KindRestoreJob, "detail.status"},
 		{"aws.cloudwatch/cloudwatch-alarm-state-change--az-alarm.json", "detail", "alarmName", eb.KindAlarmStateChange, "detail.alarmName"},
 		{"aws.cloudwatch/cloudwatch-alarm-state-change--az-alarm.json", "detail.state", "value", eb.KindAlarmStateChange, "detail.state.value"},
 		{"aws.cloudwatch/cloudwatch-alarm-state-change--az-alarm.json", "detail", "state", eb.KindAlarmStateChange, "detail.state.value"},
@@ -823,17 +926,17 @@ func TestDecodeUnknownKind(t *testing.T) {
 		change func(map[string]any)
 		kind   eb.Kind
 	}{
-		{"another aws.backup detail-type", func(ev map[string]any) { ev["detail-type"] = "Backup Plan State Change" },
-			eb.Kind{Source: "aws.backup", DetailType: "Backup Plan State Change"}},
+		{"another aws.backup detail-type", func(ev map[string]any) { ev["detail-type"] = "Region Setting State Change" },
+			eb.Kind{Source: "aws.backup", DetailType: "Region Setting State Change"}},
 		{"another source", func(ev map[string]any) { ev["source"] = "aws.ec2" },
 			eb.Kind{Source: "aws.ec2", DetailType: "Backup Job State Change"}},
 		{"detail-type differs only in case", func(ev map[string]any) { ev["detail-type"] = "backup job state change" },
 			eb.Kind{Source: "aws.backup", DetailType: "backup job state change"}},
 		// An unknown kind's detail is not read, so its shape does not matter.
 		{"unknown kind with an odd detail", func(ev map[string]any) {
-			ev["detail-type"] = "Restore Job State Change"
+			ev["detail-type"] = "Recovery Point Index State Change"
 			ev["detail"] = map[string]any{"backupSizeInBytes": true}
-		}, eb.Kind{Source: "aws.backup", DetailType: "Restore Job State Change"}},
+		}, eb.Kind{Source: "aws.backup", DetailType: "Recovery Point Index State Change"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,9 @@
 //	aws.backup          Copy Job State Change             *CopyJobStateChange
 //	aws.backup          Recovery Point State Change       *RecoveryPointStateChange
 //	aws.backup          Backup Vault State Change         *BackupVaultStateChange
+//	aws.backup          Backup Plan State Change          *BackupPlanStateChange
+//	aws.backup          Restore Job State Change          *RestoreJobStateChange
+//	aws.rds             RDS DB Instance Event             *RDSInstanceEvent
 //	aws.autoscaling     EC2 Instance Launch Unsuccessful  *LaunchUnsuccessful
 //	aws.arc-zonal-shift Autoshift In Progress / Completed *AutoshiftEvent
 //	aws.arc-zonal-shift Manual Shift Started / Updated / Canceled
@@ -25,7 +28,8 @@
 // enums. Enum values the package does not list are kept as they are, so a
 // new AWS state is seen by callers rather than rejected. Decoding absorbs the
 // quirks real events have: numbers and booleans sent as strings
-// (backupSizeInBytes, isEncrypted, page), {} where a string has no value yet,
+// (backupSizeInBytes, isEncrypted, page), "state" where the other events of
+// a kind say "status" (a restore job's CREATED), {} where a string has no value yet,
 // "" where an object has no value (ARC's data), RFC 1123 times with a
 // one-digit day or a trailing newline (Health), ISO times with a -0700
 // offset (CloudWatch), and missing optional keys, which read as zero values.

@@ -61,6 +61,23 @@ func TestPatternSampleMatrix(t *testing.T) {
 			"aws.backup/recovery-point-state-change--completed.json",
 			"aws.backup/recovery-point-state-change--continuous-stopped.json",
 		},
+		"backup-compliance--plans": {
+			"aws.backup/backup-plan-state-change--created.json",
+			"aws.backup/backup-plan-state-change--deleted.json",
+			"aws.backup/backup-plan-state-change--modified.json",
+		},
+		"backup-compliance--rds-backups": {
+			"aws.rds/rds-db-instance-event--backups-disabled.json",
+			"aws.rds/rds-db-instance-event--backups-enabled.json",
+			// not the other RDS events: only backups turned off or on
+		},
+		"backup-compliance--restore-jobs": {
+			"aws.backup/restore-job-state-change--aborted.json",
+			"aws.backup/restore-job-state-change--completed-rds.json",
+			"aws.backup/restore-job-state-change--completed.json",
+			"aws.backup/restore-job-state-change--failed.json",
+			// not CREATED (it says "state"), PENDING or RUNNING
+		},
 		"backup-compliance--vaults": {
 			"aws.backup/backup-vault-state-change--created.json",
 			"aws.backup/backup-vault-state-change--deleted.json",

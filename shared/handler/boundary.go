@@ -14,7 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/eventbridge"
+	"github.com/selfheal/selfheal/shared/notify"
 	"github.com/selfheal/selfheal/shared/state"
 	"github.com/selfheal/selfheal/shared/telemetry"
 )
@@ -73,6 +75,12 @@ type Boundary struct {
 	// logged no-ops.
 	Handles   []eventbridge.Kind
 	Processor Processor
+	// Members, in a hub deployment, makes the processor acting in the
+	// member account an event comes from (nil for a single account: an
+	// event of another account is foreign).
+	Members *Members
+	// Notifier reports whether a member account can be acted in.
+	Notifier *notify.Notifier
 	// Outbox sends what an earlier delivery of the event did but could
 	// not report, once a retry has processed the event.
 	Outbox     Outbox
@@ -161,7 +169,17 @@ func (b *Boundary) Handle(ctx context.Context, raw json.RawMessage) (err error) 
 		return err
 	}
 
-	outcome, err = b.process(ctx, ev)
+	proc := b.Processor
+	if home := b.home(ctx); b.Members != nil && home != "" && ev.Envelope.AccountID != home {
+		var done bool
+		proc, done, err = b.member(ctx, ev, raw, claim, &status, &outcome, &notes)
+		if done {
+			metrics.Add("Quarantined", boolCount(status == "quarantined"), telemetry.UnitCount)
+			return err
+		}
+	}
+
+	outcome, err = b.process(ctx, proc, ev)
 	var unprocessable *UnprocessableError
 	switch {
 	case errors.As(err, &unprocessable):
@@ -282,13 +300,55 @@ func (b *Boundary) lease(ctx context.Context) time.Duration {
 
 // process runs the processor, turning a panic into an error: a bug must
 // not take the runtime down with the event.
-func (b *Boundary) process(ctx context.Context, ev eventbridge.Event) (out Outcome, err error) {
+func (b *Boundary) process(ctx context.Context, p Processor, ev eventbridge.Event) (out Outcome, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("processor panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	return b.Processor.Process(ctx, ev)
+	return p.Process(ctx, ev)
+}
+
+// member is the processor acting in the member account of ev. When there
+// is none to be had, it finishes the event itself (done): a member selfheal
+// cannot act in is reported (once, through the dedupe) and the event is
+// quarantined with the reason; any other failure is returned for Lambda to
+// retry. The first time the role is assumed, a recovery is reported.
+func (b *Boundary) member(ctx context.Context, ev eventbridge.Event, raw []byte, claim *state.Claim,
+	status *string, outcome *Outcome, notes *[]slog.Attr) (p Processor, done bool, err error) {
+	p, fresh, err := b.Members.Processor(ctx, ev.Envelope.AccountID)
+	var na *awsapi.NotAssumableError
+	switch {
+	case errors.As(err, &na):
+		*status, outcome.Decision = "quarantined", na.Error()
+		if rerr := b.reportMemberRole(ctx, ev, err); rerr != nil {
+			*status = "error"
+			return nil, true, errors.Join(rerr, b.release(ctx, claim))
+		}
+		if qerr := b.quarantine(ctx, ev, raw, KindUnprocessed, na.Error()); qerr != nil {
+			*status = "error"
+			return nil, true, errors.Join(qerr, b.release(ctx, claim))
+		}
+		return nil, true, claim.Done(ctx)
+	case err != nil:
+		*status = "error"
+		return nil, true, errors.Join(err, b.release(ctx, claim))
+	case fresh:
+		if rerr := b.reportMemberRole(ctx, ev, nil); rerr != nil {
+			// The event can still be handled; the recovery is said on the
+			// next cold start.
+			*notes = append(*notes, slog.String("memberRoleNotReported", rerr.Error()))
+		}
+	}
+	*notes = append(*notes, slog.String("account", ev.Envelope.AccountID))
+	return p, false, nil
+}
+
+func boolCount(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // release gives the event back so Lambda's retry can take it at once.
@@ -301,19 +361,29 @@ func (b *Boundary) release(ctx context.Context, c *state.Claim) error {
 
 // foreign says why an event does not belong to this deployment, if it does
 // not: rules only deliver the account's own events in the function's own
-// region, so anything else was sent by hand or by a misrouted bus.
+// region, so anything else was sent by hand or by a misrouted bus. A hub
+// deployment also takes its members' events, forwarded to the hub bus
+// (whose policy admits only the organization); an account it cannot act
+// in is found when its role is assumed (member).
 func (b *Boundary) foreign(ctx context.Context, ev eventbridge.Event) string {
 	if b.Region != "" && ev.Envelope.Region != b.Region {
 		return fmt.Sprintf("event from region %s delivered to %s in %s", ev.Envelope.Region, b.Function, b.Region)
 	}
-	account := b.Account
-	if account == "" {
-		if lc, ok := lambdacontext.FromContext(ctx); ok {
-			account = accountOf(lc.InvokedFunctionArn)
-		}
-	}
-	if account != "" && ev.Envelope.AccountID != account {
+	account := b.home(ctx)
+	if b.Members == nil && account != "" && ev.Envelope.AccountID != account {
 		return fmt.Sprintf("event from account %s delivered to %s in account %s", ev.Envelope.AccountID, b.Function, account)
+	}
+	return ""
+}
+
+// home is the account the function runs in: Account, else the one in the
+// invoked function's ARN.
+func (b *Boundary) home(ctx context.Context) string {
+	if b.Account != "" {
+		return b.Account
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return accountOf(lc.InvokedFunctionArn)
 	}
 	return ""
 }

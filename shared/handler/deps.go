@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/eventbridge"
 	"github.com/selfheal/selfheal/shared/notify"
@@ -35,6 +36,9 @@ type Deps struct {
 	// Sleep pauses the function: a timer in Lambda, the simulated clock
 	// in game days (see WithSleep).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Accounts reaches the member accounts of the organization a hub
+	// deployment covers; nil for a single account.
+	Accounts *awsapi.Accounts
 }
 
 // NewDeps builds the shared clients. now is the clock (time.Now in Lambda,
@@ -47,7 +51,12 @@ func NewDeps(function string, cfg config.Config, awsCfg aws.Config, out io.Write
 	sleep := o.sleep
 	store := state.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName, now, state.WithSleep(sleep))
 	p := cfg.Policy.Notify
+	var accounts *awsapi.Accounts
+	if org := cfg.Organization; org != nil {
+		accounts = awsapi.NewAccounts(awsCfg, org.MemberRoleName, "selfheal-"+function, now)
+	}
 	return Deps{
+		Accounts:   accounts,
 		Sleep:      sleep,
 		Function:   function,
 		Config:     cfg,
@@ -74,6 +83,30 @@ func WithSleep(sleep func(context.Context, time.Duration) error) Option {
 	return func(o *options) { o.sleep = sleep }
 }
 
+// ForAccount is d acting in a member account: AWS clients built from it
+// act through the member role, and the records of what the function does
+// and finds there are the account's own (state.Store.ForAccount), its
+// notifications deduplicated against them. The topic, the quarantine and
+// the event claims stay the hub's.
+func (d Deps) ForAccount(account string) Deps {
+	m := d
+	m.AWS = d.Accounts.Config(account, d.Config.Region)
+	m.Store = d.Store.ForAccount(account)
+	p := d.Config.Policy.Notify
+	m.Notifier = notify.New(sns.NewFromConfig(d.AWS), d.Config.TopicARN, m.Store, d.Now, p.DedupeWindow.Duration, p.NotifyPass)
+	return m
+}
+
+// BoundaryFor is Boundary for the processor build makes, which in a hub
+// deployment also makes one processor per member account, acting there.
+func (d Deps) BoundaryFor(build func(Deps) Processor, kinds ...eventbridge.Kind) *Boundary {
+	b := d.Boundary(build(d), kinds...)
+	if d.Accounts != nil {
+		b.Members = &Members{deps: d, build: build, processors: map[string]Processor{}}
+	}
+	return b
+}
+
 // DefaultLease keeps other invocations off an event for a little longer
 // than the longest function timeout.
 const DefaultLease = 16 * time.Minute
@@ -82,7 +115,7 @@ const DefaultLease = 16 * time.Minute
 func (d Deps) Boundary(p Processor, kinds ...eventbridge.Kind) *Boundary {
 	return &Boundary{
 		Function: d.Function, Region: d.Config.Region, Handles: kinds, Processor: p, Outbox: d.Notifier,
-		Claims: d.Store, Quarantine: d.Quarantine, Logger: d.Logger, MetricsOut: d.Out,
+		Claims: d.Store, Quarantine: d.Quarantine, Notifier: d.Notifier, Logger: d.Logger, MetricsOut: d.Out,
 		Now: d.Now, Lease: DefaultLease, Exclusive: d.Config.ReservedConcurrency == 1, Sleep: d.Sleep,
 	}
 }

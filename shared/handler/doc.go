@@ -18,6 +18,13 @@
 //   - a quarantined event is queued once per event id, however often it
 //     is delivered.
 //
+// In a hub deployment of an organization (config.Organization), the
+// boundary also takes the member accounts' events: it hands each to a
+// processor acting in the event's account through the member role
+// (Members, built per account with Deps.ForAccount and kept), reports once
+// a member it cannot act in (finding MEMBER_ROLE_ASSUMABLE) and
+// quarantines that member's events with the reason.
+//
 // It never panics on input, and recovers a processor's panic into a
 // returned error rather than crashing the runtime.
 //

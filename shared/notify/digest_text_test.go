@@ -95,3 +95,31 @@ func TestDigestTextSaysWhatTheRunCovered(t *testing.T) {
 		})
 	}
 }
+
+// A digest shows how restore tests went per resource type, with the
+// median and longest recovery time of those that passed, in the text and
+// in the JSON document; a digest without restore tests has no such section.
+func TestDigestShowsRestoreTests(t *testing.T) {
+	d := notify.Digest{Complete: true, Recovery: []notify.RecoveryStats{
+		{ResourceType: "AWS::DynamoDB::Table", Tests: 4, Failed: 1, RTOP50Seconds: 720, RTOMaxSeconds: 7500},
+		{ResourceType: "AWS::RDS::DBInstance", Tests: 1, Failed: 1},
+	}}
+	r, err := notify.Render(digestMessage(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"  DynamoDB table           4 tested, 1 failed   RTO p50 12m, max 2h5m",
+		"  RDS instance             1 tested, 1 failed",
+	}
+	if diff := cmp.Diff(want, section(r.Text, "Restore tests, last 30 days (recovery time of those that passed):")); diff != "" {
+		t.Errorf("restore tests section (-want +got):\n%s\ntext:\n%s", diff, r.Text)
+	}
+	if !strings.Contains(r.JSON, `"recovery":[{"resourceType":"AWS::DynamoDB::Table","tests":4,"failed":1,"rtoP50Seconds":720,"rtoMaxSeconds":7500}`) {
+		t.Errorf("JSON document lacks the recovery stats:\n%s", r.JSON)
+	}
+	plain, _ := notify.Render(digestMessage(notify.Digest{Complete: true}))
+	if strings.Contains(plain.Text, "Restore tests") || strings.Contains(plain.JSON, `"recovery"`) {
+		t.Error("a digest without restore tests shows a restore tests section")
+	}
+}

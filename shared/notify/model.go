@@ -147,6 +147,41 @@ type Digest struct {
 	OpenCounts map[Status]int `json:"openCounts"`
 	// New lists what this run notified as new or changed.
 	New []Finding `json:"new"`
+	// Recovery is how restore tests went over RecoveryWindow, per
+	// resource type; empty when there were none.
+	Recovery []RecoveryStats `json:"recovery,omitempty"`
+	// Accounts are an organization sweep's account-regions, each with
+	// what it found and how it was covered; empty in one account's digest.
+	Accounts []AccountDigest `json:"accounts,omitempty"`
+}
+
+// AccountDigest is one account-region of an organization sweep.
+type AccountDigest struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	// Coverage says whether and how it was swept (SWEPT, INCOMPLETE,
+	// NOT_ASSUMABLE, FAILED, NO_RESULT); Reason why, when not SWEPT.
+	Coverage string `json:"coverage"`
+	Reason   string `json:"reason,omitempty"`
+	// Counts are its findings this run by status; Failing its failing
+	// findings (FAIL, WARN, ERROR) by check; Open its failures still open.
+	Counts  map[Status]int `json:"counts"`
+	Failing map[string]int `json:"failing,omitempty"`
+	Open    int            `json:"open"`
+}
+
+// RecoveryWindow is the span of restore tests a digest summarizes.
+const RecoveryWindow = 30 * 24 * time.Hour
+
+// RecoveryStats is how the restore tests of one resource type went: the
+// median and the longest recovery time (restore job created → completed,
+// as validated) of those that passed.
+type RecoveryStats struct {
+	ResourceType  string `json:"resourceType"`
+	Tests         int    `json:"tests"`
+	Failed        int    `json:"failed"`
+	RTOP50Seconds int64  `json:"rtoP50Seconds"`
+	RTOMaxSeconds int64  `json:"rtoMaxSeconds"`
 }
 
 // MaxDigestOpen is how many open failures a digest lists; the rest are

@@ -239,7 +239,11 @@ func text(m Message, status Status, truncated int) string {
 	case KindDigest:
 		// A sweep may cover several regions: the heading says where it ran,
 		// the digest's Covered lines what it read in each region.
-		fmt.Fprintf(&b, "Compliance sweep of account %s", m.Account)
+		what := "Compliance sweep of account"
+		if m.Digest != nil && len(m.Digest.Accounts) > 0 {
+			what = "Organization sweep from the hub account"
+		}
+		fmt.Fprintf(&b, "%s %s", what, m.Account)
 		if m.Region != "" {
 			fmt.Fprintf(&b, ", run in %s", m.Region)
 		}
@@ -310,6 +314,7 @@ func writeDigest(b *strings.Builder, d Digest) {
 	for _, c := range d.Covered {
 		fmt.Fprintf(b, "  %s\n", c)
 	}
+	writeAccounts(b, d.Accounts)
 	checks := make([]string, 0, len(d.Counts))
 	for c := range d.Counts {
 		checks = append(checks, c)
@@ -321,6 +326,7 @@ func writeDigest(b *strings.Builder, d Digest) {
 		fmt.Fprintf(b, "  %-45s %4d %4d %4d %4d\n", c, n[StatusFail], n[StatusWarn], n[StatusError], n[StatusPass]+n[StatusNotApplicable])
 	}
 	writeOpen(b, d)
+	writeRecovery(b, d.Recovery)
 	if len(d.Worst) > 0 {
 		b.WriteString("\nWorst resources this run:\n")
 		for _, f := range d.Worst {
@@ -333,6 +339,35 @@ func writeDigest(b *strings.Builder, d Digest) {
 			fmt.Fprintf(b, "  %s  %s\n", f.Check, subjectOf(f))
 		}
 	}
+}
+
+// writeRecovery says how restore tests went, per resource type: the
+// trend of recovery times people watch.
+func writeRecovery(b *strings.Builder, stats []RecoveryStats) {
+	if len(stats) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nRestore tests, last %d days (recovery time of those that passed):\n", int(RecoveryWindow.Hours()/24))
+	for _, s := range stats {
+		line := fmt.Sprintf("  %-22s %3d tested, %d failed", humanType(s.ResourceType), s.Tests, s.Failed)
+		if s.Tests > s.Failed {
+			line += fmt.Sprintf("   RTO p50 %s, max %s", shortSpan(s.RTOP50Seconds), shortSpan(s.RTOMaxSeconds))
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+// shortSpan writes seconds to the minute: 42m, 2h5m.
+func shortSpan(seconds int64) string {
+	d := (time.Duration(seconds) * time.Second).Round(time.Minute)
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // attributes let subscribers filter: severity, status, checks,
@@ -433,6 +468,31 @@ func writeAbout(b *strings.Builder, f Finding) {
 
 // writeOpen lists the failures still open: the page people read to know
 // where they stand.
+// writeAccounts lists an organization digest's account-regions: what each
+// found and, when it was not swept, why.
+func writeAccounts(b *strings.Builder, accounts []AccountDigest) {
+	if len(accounts) == 0 {
+		return
+	}
+	b.WriteString("\nAccounts (FAIL / WARN / ERROR / PASS, open):\n")
+	for _, a := range accounts {
+		n := a.Counts
+		fmt.Fprintf(b, "  %-12s %-14s %-13s %4d %4d %4d %4d  open %d\n", a.Account, a.Region, a.Coverage,
+			n[StatusFail], n[StatusWarn], n[StatusError], n[StatusPass]+n[StatusNotApplicable], a.Open)
+		if a.Reason != "" {
+			fmt.Fprintf(b, "      %s\n", a.Reason)
+		}
+		checks := make([]string, 0, len(a.Failing))
+		for c := range a.Failing {
+			checks = append(checks, c)
+		}
+		sort.Strings(checks)
+		for _, c := range checks {
+			fmt.Fprintf(b, "      %s: %d failing\n", c, a.Failing[c])
+		}
+	}
+}
+
 func writeOpen(b *strings.Builder, d Digest) {
 	total := 0
 	for _, n := range d.OpenCounts {

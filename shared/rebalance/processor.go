@@ -70,9 +70,19 @@ type Processor struct {
 	zoneByID map[string]string // AZ id → AZ name
 }
 
+// MaxAttempts is how many times the rebalancer's AWS clients try one
+// operation (the functions' default is awsapi.MaxAttempts). An AZ event is
+// when the control plane is busiest, and an invocation that gives up waits
+// a minute for Lambda's retry while the AZ takes instances down with it:
+// retrying inside the invocation (backoff capped at 20 s, within the
+// function's deadline) is worth more here than failing fast.
+const MaxAttempts = 8
+
 // New builds the rebalancer from a function's dependencies.
 func New(deps handler.Deps) *Processor {
-	healthCfg := deps.AWS.Copy()
+	awsCfg := deps.AWS.Copy()
+	awsCfg.RetryMaxAttempts = MaxAttempts
+	healthCfg := awsCfg.Copy()
 	healthCfg.Region = healthRegion(deps.Config.Region)
 	return &Processor{
 		function: deps.Function,
@@ -81,11 +91,11 @@ func New(deps handler.Deps) *Processor {
 		now:      deps.Now,
 		store:    deps.Store,
 		notifier: deps.Notifier,
-		asg:      autoscaling.NewFromConfig(deps.AWS),
-		ec2:      ec2.NewFromConfig(deps.AWS),
+		asg:      autoscaling.NewFromConfig(awsCfg),
+		ec2:      ec2.NewFromConfig(awsCfg),
 		health:   health.NewFromConfig(healthCfg),
-		cw:       cloudwatch.NewFromConfig(deps.AWS),
-		arc:      arczonalshift.NewFromConfig(deps.AWS),
+		cw:       cloudwatch.NewFromConfig(awsCfg),
+		arc:      arczonalshift.NewFromConfig(awsCfg),
 		subnetAZ: map[string]string{},
 	}
 }

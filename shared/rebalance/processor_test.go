@@ -422,7 +422,7 @@ func TestCrashDuringRestoreThenRetry(t *testing.T) {
 			r.sim.DrainEvents()
 			updates := len(r.asgWrites("UpdateAutoScalingGroup"))
 
-			f.Code, f.Count = "InternalFailure", awssim.MaxAttempts
+			f.Code, f.Count = "InternalFailure", rebalance.MaxAttempts
 			remove := r.sim.InjectFault(f)
 			if err := r.deliver(closed); err == nil {
 				t.Fatal("the failed restore returned no error: Lambda would not retry it")
@@ -513,6 +513,27 @@ func TestSeedStoryUnderFaults(t *testing.T) {
 	t.Logf("%d call attempts, %d failed by injection", attempts, failed)
 }
 
+// An AZ event meets a busy control plane: a read throttled through the
+// functions' usual attempts is retried inside the invocation, so the group
+// is evacuated now, not a minute later on Lambda's retry while the AZ
+// takes its instances down.
+func TestThrottledReadDoesNotDelayEvacuation(t *testing.T) {
+	r := newRig(t, nil)
+	r.group("web", 6, 6, 6, abc)
+	r.sim.RaiseAZIssue(region, azA, "EC2")
+	raw := r.lastEvent("AWS Health Event")
+	r.sim.InjectFault(awssim.Fault{Service: awssim.ServiceAutoScaling, Operation: "DescribeInstanceRefreshes", Code: "Throttling", Count: rebalance.MaxAttempts - 1})
+	if err := r.deliver(raw); err != nil {
+		t.Fatalf("evacuation with a throttled read: %v", err)
+	}
+	if g := r.snapshot("web"); g.Tags[rebalance.TagEvacuatedFrom] != azA {
+		t.Errorf("group after the event: tag %q, want evacuated from %s", g.Tags[rebalance.TagEvacuatedFrom], azA)
+	}
+	if rebalance.MaxAttempts <= awssim.MaxAttempts {
+		t.Errorf("rebalancer tries %d times, no more than the usual %d", rebalance.MaxAttempts, awssim.MaxAttempts)
+	}
+}
+
 // The function dies after the ledger write, at the group update or at the
 // tag, and Lambda runs the event again: the final state is the one an
 // uninterrupted run gives, with no write made twice.
@@ -525,7 +546,7 @@ func TestCrashThenRetryFinishesOnce(t *testing.T) {
 			r.sim.RaiseAZIssue(region, azA, "EC2")
 			raw := r.lastEvent("AWS Health Event")
 
-			remove := r.sim.InjectFault(awssim.Fault{Service: awssim.ServiceAutoScaling, Operation: op, Code: "InternalFailure", Count: awssim.MaxAttempts})
+			remove := r.sim.InjectFault(awssim.Fault{Service: awssim.ServiceAutoScaling, Operation: op, Code: "InternalFailure", Count: rebalance.MaxAttempts})
 			if err := r.deliver(raw); err == nil {
 				t.Fatal("the failed run returned no error: Lambda would not retry it")
 			}

@@ -25,7 +25,6 @@ import (
 func (p *Processor) activeShifts(ctx context.Context) (map[string][]Shift, error) {
 	out := map[string][]Shift{}
 	pages := arczonalshift.NewListManagedResourcesPaginator(p.arc, &arczonalshift.ListManagedResourcesInput{MaxResults: aws.Int32(100)})
-	var ids []string
 	type raw struct {
 		arn string
 		s   Shift
@@ -48,13 +47,11 @@ func (p *Processor) activeShifts(ctx context.Context) (map[string][]Shift, error
 					s.Type = ShiftCustomer // the API's default type
 				}
 				found = append(found, raw{arn, s})
-				ids = append(ids, s.AZID)
 			}
 			for _, a := range r.Autoshifts {
 				s := Shift{Type: ShiftAutoshift, AZID: aws.ToString(a.AwayFrom), Start: aws.ToTime(a.StartTime),
 					Applied: a.AppliedStatus == arctypes.AutoshiftAppliedStatusApplied}
 				found = append(found, raw{arn, s})
-				ids = append(ids, s.AZID)
 			}
 		}
 	}

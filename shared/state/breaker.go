@@ -65,7 +65,7 @@ func (s *Store) LoadBreaker(ctx context.Context, window time.Duration) (Breaker,
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(breakerPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.scoped(breakerPK))},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -108,7 +108,7 @@ func (s *Store) LoadBreaker(ctx context.Context, window time.Duration) (Breaker,
 func (s *Store) EnsureBreaker(ctx context.Context, from time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
-		Key:                      key(breakerPK, breakerStateSK),
+		Key:                      key(s.scoped(breakerPK), breakerStateSK),
 		UpdateExpression:         aws.String("SET #status = if_not_exists(#status, :closed), countFrom = if_not_exists(countFrom, :from)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -125,7 +125,7 @@ func (s *Store) EnsureBreaker(ctx context.Context, from time.Time) error {
 // its time, group and AZ, so recording the same evacuation again (a retry)
 // counts it once. The record expires after window.
 func (s *Store) CountEvacuation(ctx context.Context, e BreakerEvacuation, window time.Duration) error {
-	it := key(breakerPK, fmt.Sprintf("%s%013d#%s#%s", breakerEvacSK, e.At.UnixMilli(), e.Group, e.AZ))
+	it := key(s.scoped(breakerPK), fmt.Sprintf("%s%013d#%s#%s", breakerEvacSK, e.At.UnixMilli(), e.Group, e.AZ))
 	it["at"] = timestamp(e.At)
 	it["group"] = str(e.Group)
 	it["az"] = str(e.AZ)
@@ -143,7 +143,7 @@ func (s *Store) OpenBreaker(ctx context.Context, until time.Time, reason string)
 	now := s.now()
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table),
-		Key:       key(breakerPK, breakerStateSK),
+		Key:       key(s.scoped(breakerPK), breakerStateSK),
 		UpdateExpression: aws.String("SET #status = :open, openedAt = :now, openUntil = :until, reason = :reason, " +
 			"countFrom = if_not_exists(countFrom, :now)"),
 		ConditionExpression:      aws.String("attribute_not_exists(pk) OR #status <> :open OR openUntil <= :now"),
@@ -168,7 +168,7 @@ func (s *Store) CloseBreaker(ctx context.Context) (bool, error) {
 	now := s.now()
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
-		Key:                      key(breakerPK, breakerStateSK),
+		Key:                      key(s.scoped(breakerPK), breakerStateSK),
 		UpdateExpression:         aws.String("SET #status = :closed, closedAt = :now, countFrom = :now"),
 		ConditionExpression:      aws.String("#status = :open AND openUntil <= :now"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},

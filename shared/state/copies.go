@@ -49,7 +49,7 @@ func copySK(sourceRP, destVault string) string { return sourceRP + "|" + destVau
 // already recorded — open, or already closed by a copy event that arrived
 // first (EventBridge does not order events) — and reports what is there.
 func (s *Store) ExpectCopy(ctx context.Context, c ExpectedCopy) (ExpectedCopy, error) {
-	it := key(copyPK, copySK(c.SourceRecoveryPointARN, c.DestinationVaultARN))
+	it := key(s.scoped(copyPK), copySK(c.SourceRecoveryPointARN, c.DestinationVaultARN))
 	it["sourceRecoveryPoint"] = str(c.SourceRecoveryPointARN)
 	it["destinationVault"] = str(c.DestinationVaultARN)
 	it["resource"] = str(c.ResourceARN)
@@ -84,7 +84,7 @@ func (s *Store) CloseCopy(ctx context.Context, sourceRP, destVault string, statu
 	now := s.now()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.table),
-		Key:       key(copyPK, copySK(sourceRP, destVault)),
+		Key:       key(s.scoped(copyPK), copySK(sourceRP, destVault)),
 		UpdateExpression: aws.String("SET #status = :status, copyJob = :job, destinationRecoveryPoint = :destRP, closedAt = :now, " +
 			"sourceRecoveryPoint = :src, destinationVault = :dest, expiresAt = :exp"),
 		// Open (or overdue: a copy can land after its deadline) → closed;
@@ -124,7 +124,7 @@ func (s *Store) OutstandingCopies(ctx context.Context) ([]ExpectedCopy, error) {
 // the status placeholders it uses (:open, :overdue), with :now the time.
 func (s *Store) queryCopies(ctx context.Context, filter string, statuses ...string) ([]ExpectedCopy, error) {
 	now := s.now()
-	values := map[string]types.AttributeValue{":pk": str(copyPK), ":now": timestamp(now)}
+	values := map[string]types.AttributeValue{":pk": str(s.scoped(copyPK)), ":now": timestamp(now)}
 	for _, st := range statuses {
 		values[st] = str(map[string]string{":open": string(CopyOpen), ":overdue": string(CopyOverdue)}[st])
 	}
@@ -158,7 +158,7 @@ func (s *Store) queryCopies(ctx context.Context, filter string, statuses ...stri
 func (s *Store) MarkCopyOverdue(ctx context.Context, sourceRP, destVault string) (bool, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
-		Key:                      key(copyPK, copySK(sourceRP, destVault)),
+		Key:                      key(s.scoped(copyPK), copySK(sourceRP, destVault)),
 		UpdateExpression:         aws.String("SET #status = :overdue, overdueAt = :now, expiresAt = :exp"),
 		ConditionExpression:      aws.String("#status = :open"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},

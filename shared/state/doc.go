@@ -10,6 +10,9 @@
 //	finding#<resource>               status             check states of a resource (dedupe, "resolved", open failures)
 //	open#<0-7>                       <resource>         its open failures: the index digests read
 //	copy                             <recovery point>   expected cross-region copy and its deadline
+//	restore                          <time>#<job id>    a restore test: outcome, RTO, RPO, targets (restores.go;
+//	                                                    TTL 400 days); time is when it ended, so the sweep reads a window
+//	protected                        <resource>         since when a resource is known to be protected (restores.go)
 //	evac#<group>                     <az>               rebalancer ledger: original config of an evacuation,
 //	                                                    or the ARC zonal shift it started (zonalshift.go)
 //	signal#<source key>              state              AZ signal state (alarm hysteresis)
@@ -17,6 +20,14 @@
 //	breaker                          evac#<time>#<id>   evacuations in the breaker window (TTL = window)
 //	breaker                          state              breaker open/closed
 //	outbox#<event id>                <time>             a message not yet sent, for the event's retry
+//	orgrun#<run>                     scope | result#<account>#<region> | aggregate
+//	                                                    an organization sweep run's records (orgrun.go)
+//
+// In an organization, a member account's ledger, signals, launch-failure
+// evidence, breaker, expected copies, findings and open-failures index take
+// the prefix "account#<account id>#" before their pk (Store.ForAccount);
+// the hub's own keep the keys above, so a single-account deployment that
+// becomes a hub keeps its records. Claims and the outbox stay the hub's.
 //
 // Every write that guards against doing something twice is a conditional
 // write; the table is the only place two invocations meet. A resource's
@@ -43,8 +54,8 @@
 //     error, and as a hold never outlasts its holder's deadline, Lambda's
 //     retries (1 and 3 minutes later, each waiting again) always find it
 //     done or lapsed;
-//   - the done-mark has its own retry budget (doneAttempts tries, each with
-//     the SDK's retries); if even that fails, the work is done and the
+//   - the done-mark has the store's own retry budget (persistAttempts
+//     tries, each with the SDK's retries); if even that fails, the work is done and the
 //     invocation succeeds: the hold lapses at the deadline, and the
 //     duplicates and retries waiting for it take the event over, do the
 //     work again — which the processors make a no-op (ledger, dedupe,
@@ -56,6 +67,12 @@
 //   - quarantining is claimed too (sk "quarantine"), so a malformed or
 //     foreign event is queued once per event id, however often it is
 //     delivered; one with no readable id is queued at each delivery.
+//
+// The findings that a published message reported are saved with the same
+// budget: a message is published before its findings are remembered (a
+// message is never lost for a remembered state), so a lost save means the
+// next sweep or delivery sends it again; the budget makes that a fault of
+// persistAttempts × the SDK's attempts in a row.
 //
 // What reaches the dead-letter queue is then only what could not be
 // handled: quarantined events, and events whose processing kept failing

@@ -58,14 +58,16 @@ const findingMemory = 180 * 24 * time.Hour
 
 const findingsPrefix = "finding#"
 
-func findingsKey(resource string) item { return key(findingsPrefix+resource, "status") }
+func (s *Store) findingsKey(resource string) item {
+	return key(s.scoped(findingsPrefix+resource), "status")
+}
 
 // LoadFindings reads the last known check states of resource (empty when
 // none is known).
 func (s *Store) LoadFindings(ctx context.Context, resource string) (ResourceFindings, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
-		Key:            findingsKey(resource),
+		Key:            s.findingsKey(resource),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -113,7 +115,7 @@ func (s *Store) LoadFindingsBatch(ctx context.Context, resources []string) (map[
 func (s *Store) loadFindingsChunk(ctx context.Context, resources []string, out map[string]ResourceFindings) error {
 	keys := make([]map[string]types.AttributeValue, len(resources))
 	for i, r := range resources {
-		keys[i] = findingsKey(r)
+		keys[i] = s.findingsKey(r)
 	}
 	pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	pause := batchGetBackoff
@@ -123,7 +125,7 @@ func (s *Store) loadFindingsChunk(ctx context.Context, resources []string, out m
 			return fmt.Errorf("load findings of %d resources (%s, …): %w", len(resources), resources[0], err)
 		}
 		for _, it := range res.Responses[s.table] {
-			resource, ok := strings.CutPrefix(item(it).str(attrPK), findingsPrefix)
+			resource, ok := strings.CutPrefix(item(it).str(attrPK), s.scoped(findingsPrefix))
 			if _, asked := out[resource]; ok && asked {
 				out[resource] = s.decodeFindings(resource, it)
 			}
@@ -179,6 +181,10 @@ func (s *Store) decodeFindings(resource string, raw map[string]types.AttributeVa
 // transaction, so the index never disagrees with the states (see
 // OpenFailures).
 func (s *Store) SaveFindings(ctx context.Context, rf ResourceFindings) error {
+	return s.persist(ctx, rf.Resource, func() error { return s.saveFindings(ctx, rf) })
+}
+
+func (s *Store) saveFindings(ctx context.Context, rf ResourceFindings) error {
 	it := s.findingsItem(rf)
 	var cond *string
 	var values map[string]types.AttributeValue
@@ -201,7 +207,7 @@ func (s *Store) SaveFindings(ctx context.Context, rf ResourceFindings) error {
 		}
 		return nil
 	}
-	index := types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: openKey(rf.Resource)}}
+	index := types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.table), Key: s.openKey(rf.Resource)}}
 	if len(open) > 0 {
 		index = types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: s.openItem(rf, open)}}
 	}
@@ -237,7 +243,7 @@ func (s *Store) findingsItem(rf ResourceFindings) item {
 		}
 		checks[n] = &types.AttributeValueMemberM{Value: m}
 	}
-	it := findingsKey(rf.Resource)
+	it := s.findingsKey(rf.Resource)
 	it["resource"] = str(rf.Resource)
 	it["checks"] = &types.AttributeValueMemberM{Value: checks}
 	it["version"] = num(rf.version + 1)

@@ -147,21 +147,12 @@ func (s *Store) claim(ctx context.Context, sk, function, eventID, holder string,
 	return c, nil
 }
 
-// The done-mark's own retry budget, on top of the SDK's attempts for each
-// try: a handled event whose mark is lost stays held until its lease ends,
-// which makes its duplicates wait, so the mark is worth a few more tries.
-const (
-	doneAttempts = 4
-	donePause    = 200 * time.Millisecond // doubled after each failed try, jittered
-)
-
-// Done marks the event handled: redeliveries become no-ops. It tries up to
-// doneAttempts times, pausing between tries, within ctx.
+// Done marks the event handled: redeliveries become no-ops. A handled
+// event whose mark is lost stays held until its lease ends, which makes its
+// duplicates wait, so the mark gets the store's own retry budget (persist).
 func (c *Claim) Done(ctx context.Context) error {
-	var err error
-	pause := donePause
-	for attempt := 1; ; attempt++ {
-		_, err = c.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	err := c.s.persist(ctx, c.pk, func() error {
+		_, err := c.s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                aws.String(c.s.table),
 			Key:                      key(c.pk, c.sk),
 			UpdateExpression:         aws.String("SET #status = :done, doneAt = :now"),
@@ -171,18 +162,12 @@ func (c *Claim) Done(ctx context.Context) error {
 				":now":  timestamp(c.s.now()),
 			},
 		})
-		if err == nil {
-			return nil
-		}
-		if attempt == doneAttempts || ctx.Err() != nil {
-			break
-		}
-		if serr := c.s.sleep(ctx, Jitter(pause, c.pk, attempt)); serr != nil {
-			break
-		}
-		pause *= 2
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark event done: %w", err)
 	}
-	return fmt.Errorf("mark event done: %w", err)
+	return nil
 }
 
 // Release gives the event back after a failure, so that Lambda's retry can

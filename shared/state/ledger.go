@@ -55,7 +55,7 @@ type Evacuation struct {
 // Version is the record's write count, for tests and diagnostics.
 func (e Evacuation) Version() int64 { return e.version }
 
-func evacPK(group string) string { return "evac#" + group }
+func (s *Store) evacPK(group string) string { return s.scoped("evac#" + group) }
 
 // Evacuations returns the ledger records of group, sorted by AZ.
 func (s *Store) Evacuations(ctx context.Context, group string) ([]Evacuation, error) {
@@ -63,7 +63,7 @@ func (s *Store) Evacuations(ctx context.Context, group string) ([]Evacuation, er
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(evacPK(group))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.evacPK(group))},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for p.HasMorePages() {
@@ -84,7 +84,7 @@ func (s *Store) Evacuations(ctx context.Context, group string) ([]Evacuation, er
 // this call created it; an existing record is never overwritten, so the
 // original configuration survives any number of retries.
 func (s *Store) RecordEvacuation(ctx context.Context, e Evacuation) (Evacuation, bool, error) {
-	it := key(evacPK(e.Group), e.AZ)
+	it := key(s.evacPK(e.Group), e.AZ)
 	it["group"] = str(e.Group)
 	it["groupArn"] = str(e.GroupARN)
 	it["az"] = str(e.AZ)
@@ -121,7 +121,7 @@ func (s *Store) RecordEvacuation(ctx context.Context, e Evacuation) (Evacuation,
 func (s *Store) HoldEvacuation(ctx context.Context, group, az, signal string) (bool, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
-		Key:                 key(evacPK(group), az),
+		Key:                 key(s.evacPK(group), az),
 		UpdateExpression:    aws.String("ADD holders :k, version :one"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND NOT contains(holders, :signal)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -147,7 +147,7 @@ func (s *Store) HoldEvacuation(ctx context.Context, group, az, signal string) (b
 func (s *Store) ClearEvacuation(ctx context.Context, e Evacuation) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: aws.String(s.table),
-		Key:       key(evacPK(e.Group), e.AZ),
+		Key:       key(s.evacPK(e.Group), e.AZ),
 		// The creation time tells this record from a later evacuation of the
 		// same group and AZ that happens to have the same version.
 		ConditionExpression: aws.String("attribute_not_exists(pk) OR (version = :v AND createdAt = :c)"),

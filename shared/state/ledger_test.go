@@ -196,3 +196,56 @@ func TestZonalShiftRecord(t *testing.T) {
 		t.Errorf("set on a subnet evacuation: err = %v, want ErrConflict", err)
 	}
 }
+
+// Two accounts of an organization may both have a group called web in
+// us-east-1a: each account's ledger, breaker and expected copies are its
+// own, in the same table.
+func TestAccountsKeepTheirOwnRecords(t *testing.T) {
+	hub, sim, _ := newStore(t)
+	member := hub.ForAccount("111111111111")
+	if _, created, err := hub.RecordEvacuation(ctx, evacuation("web", "us-east-1a", "evt-hub")); err != nil || !created {
+		t.Fatalf("hub: created=%v err=%v", created, err)
+	}
+	if _, created, err := member.RecordEvacuation(ctx, evacuation("web", "us-east-1a", "evt-member")); err != nil || !created {
+		t.Fatalf("member's own web: created=%v err=%v; another account's record must not stand in its way", created, err)
+	}
+	for name, s := range map[string]*state.Store{"hub": hub, "member": member} {
+		evs, err := s.Evacuations(ctx, "web")
+		if err != nil || len(evs) != 1 {
+			t.Errorf("%s sees %d evacuations of web (%v), want its own one", name, len(evs), err)
+		}
+	}
+	deadline := sim.Now().Add(time.Hour)
+	if _, err := member.ExpectCopy(ctx, state.ExpectedCopy{SourceRecoveryPointARN: "rp-m", DestinationVaultARN: "v", Deadline: deadline}); err != nil {
+		t.Fatal(err)
+	}
+	sim.Advance(2 * time.Hour)
+	if got, _ := hub.OutstandingCopies(ctx); len(got) != 0 {
+		t.Errorf("the hub sees the member's copies: %+v", got)
+	}
+	if got, _ := member.OutstandingCopies(ctx); len(got) != 1 {
+		t.Errorf("the member sees %d of its own outstanding copies, want 1", len(got))
+	}
+}
+
+// Each account's open failures are read on their own: a digest of one
+// account does not read the whole organization's.
+func TestOpenFailuresPerAccount(t *testing.T) {
+	hub, sim, _ := newStore(t)
+	member := hub.ForAccount("111111111111")
+	for _, s := range []*state.Store{hub, member} {
+		rf, err := s.LoadFindings(ctx, "arn:aws:backup:us-east-1:123456789012:backup-vault:v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rf.Checks["VAULT_LOCK_PRESENT"] = state.CheckState{Status: "FAIL", Since: sim.Now(), NotifiedAt: sim.Now(), Open: true, First: sim.Now(), Notified: 1}
+		if err := s.SaveFindings(ctx, rf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, s := range map[string]*state.Store{"hub": hub, "member": member} {
+		if open, err := s.OpenFailures(ctx); err != nil || len(open) != 1 {
+			t.Errorf("%s reads %d open failures (%v), want its own one", name, len(open), err)
+		}
+	}
+}

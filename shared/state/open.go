@@ -49,8 +49,8 @@ func openShard(resource string) int {
 	return int(h.Sum32() % openShards)
 }
 
-func openKey(resource string) item {
-	return key(openPrefix+strconv.Itoa(openShard(resource)), resource)
+func (s *Store) openKey(resource string) item {
+	return key(s.scoped(openPrefix+strconv.Itoa(openShard(resource))), resource)
 }
 
 // openChecks picks the open checks of a resource.
@@ -80,15 +80,16 @@ func (s *Store) openItem(rf ResourceFindings, open map[string]CheckState) item {
 			"first": timestamp(c.First), "lastNotified": timestamp(c.NotifiedAt), "notified": num(int64(c.Notified)),
 		}}
 	}
-	it := openKey(rf.Resource)
+	it := s.openKey(rf.Resource)
 	it["checks"] = &types.AttributeValueMemberM{Value: checks}
 	it[attrExpiresAt] = ttl(s.now().Add(findingMemory))
 	describeResource(it, rf)
 	return it
 }
 
-// OpenFailures lists every open failure this deployment knows of, ordered
-// by resource and check: one strongly consistent query per partition of
+// OpenFailures lists every open failure of the Store's account (the
+// deployment's own, or a member's: ForAccount), ordered by resource and
+// check: one strongly consistent query per partition of
 // the index, paginated.
 func (s *Store) OpenFailures(ctx context.Context) ([]OpenFailure, error) {
 	now := s.now()
@@ -98,7 +99,7 @@ func (s *Store) OpenFailures(ctx context.Context) ([]OpenFailure, error) {
 			TableName:              aws.String(s.table),
 			KeyConditionExpression: aws.String("pk = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk": str(openPrefix + strconv.Itoa(shard)),
+				":pk": str(s.scoped(openPrefix + strconv.Itoa(shard))),
 			},
 			ConsistentRead: aws.Bool(true),
 		})

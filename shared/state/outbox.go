@@ -23,8 +23,8 @@ func outboxPK(eventID string) string { return "outbox#" + eventID }
 func (s *Store) StashMessage(ctx context.Context, eventID, payload string) (string, error) {
 	now := s.now()
 	s.mu.Lock()
-	s.stashSeq++
-	sk := fmt.Sprintf("%020d#%06d", now.UnixNano(), s.stashSeq)
+	*s.stashSeq++
+	sk := fmt.Sprintf("%020d#%06d", now.UnixNano(), *s.stashSeq)
 	s.mu.Unlock()
 	it := key(outboxPK(eventID), sk)
 	it["payload"] = str(payload)

@@ -31,13 +31,13 @@ type Signal struct {
 	version      int64
 }
 
-func signalKey(k string) item { return key("signal#"+k, "state") }
+func (s *Store) signalKey(k string) item { return key(s.scoped("signal#"+k), "state") }
 
 // LoadSignal reads a signal's record; found is false when there is none.
 func (s *Store) LoadSignal(ctx context.Context, key string) (sig Signal, found bool, err error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
-		Key:            signalKey(key),
+		Key:            s.signalKey(key),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Store) LoadSignal(ctx context.Context, key string) (sig Signal, found b
 // loaded (ErrConflict otherwise). A zero expires keeps the record until it
 // is saved again: a signal that holds capacity away must not be forgotten.
 func (s *Store) SaveSignal(ctx context.Context, sig Signal, expires time.Time) error {
-	it := signalKey(sig.Key)
+	it := s.signalKey(sig.Key)
 	it["impaired"] = boolean(sig.Impaired)
 	it["azs"] = list(sig.AZs)
 	it["since"] = timestamp(sig.Since)
@@ -107,13 +107,15 @@ type LaunchFailure struct {
 	At      time.Time
 }
 
-func launchFailPK(region, az string) string { return "launchfail#" + region + "#" + az }
+func (s *Store) launchFailPK(region, az string) string {
+	return s.scoped("launchfail#" + region + "#" + az)
+}
 
 // AddLaunchFailure records f against az (once per event id, however often
 // the event is delivered) and returns the failures recorded in az within
 // window before now, oldest first. Each record expires after window.
 func (s *Store) AddLaunchFailure(ctx context.Context, region, az string, f LaunchFailure, window time.Duration) ([]LaunchFailure, error) {
-	pk := launchFailPK(region, az)
+	pk := s.launchFailPK(region, az)
 	it := key(pk, f.EventID)
 	it["group"] = str(f.Group)
 	it["at"] = timestamp(f.At)

@@ -28,18 +28,45 @@ type Store struct {
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 
-	mu       sync.Mutex
-	stashSeq int // orders messages stashed within one clock instant
+	// scope is the member account whose records this Store keeps apart
+	// (ForAccount); "" for the deployment's own account.
+	scope string
+
+	mu       *sync.Mutex
+	stashSeq *int // orders messages stashed within one clock instant
 }
 
 // New returns a Store on table. now is the clock (time.Now in Lambda, the
 // sim clock in tests).
 func New(db DynamoDBAPI, table string, now func() time.Time, opts ...Option) *Store {
-	s := &Store{db: db, table: table, now: now, sleep: Sleep}
+	s := &Store{db: db, table: table, now: now, sleep: Sleep, mu: &sync.Mutex{}, stashSeq: new(int)}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
+}
+
+// ForAccount is the Store of a member account of an organization: the
+// same table, with the records of what selfheal does, expects and found
+// in that account — evacuation ledger, AZ signals, launch-failure
+// evidence, circuit breaker, expected copies, findings and their
+// open-failures index — under keys of its own, so two accounts' groups,
+// AZ names or breakers never mix and each account's open failures are
+// read without the others'. Event claims and the outbox stay the
+// deployment's: the boundary holds them whichever account an event is
+// from.
+func (s *Store) ForAccount(account string) *Store {
+	c := *s
+	c.scope = account
+	return &c
+}
+
+// scoped is a partition key in the Store's account.
+func (s *Store) scoped(pk string) string {
+	if s.scope == "" {
+		return pk
+	}
+	return "account#" + s.scope + "#" + pk
 }
 
 // Option changes how a Store waits.
@@ -77,6 +104,35 @@ func Jitter(d time.Duration, key string, attempt int) time.Duration {
 		return d
 	}
 	return half + time.Duration(h.Sum64()%uint64(half))
+}
+
+// The store's own retry budget for the writes that record what already
+// happened (a done-mark, the findings a published message reported): on top
+// of the SDK's attempts for each try, because losing one of them repeats
+// work or a message on the next delivery or sweep.
+const (
+	persistAttempts = 4
+	persistPause    = 200 * time.Millisecond // doubled after each failed try, jittered
+)
+
+// persist runs write up to persistAttempts times, pausing between tries on
+// the store's clock, within ctx. A refused condition (ErrConflict or
+// ConditionalCheckFailed) is an answer, not a fault, and is not retried.
+func (s *Store) persist(ctx context.Context, key string, write func() error) error {
+	pause := persistPause
+	for attempt := 1; ; attempt++ {
+		err := write()
+		if err == nil || errors.Is(err, ErrConflict) || attempt == persistAttempts || ctx.Err() != nil {
+			return err
+		}
+		if _, refused := isConditionFailed(err); refused {
+			return err
+		}
+		if serr := s.sleep(ctx, Jitter(pause, key, attempt)); serr != nil {
+			return err
+		}
+		pause *= 2
+	}
 }
 
 // ErrConflict means another invocation changed the same record between our

@@ -62,7 +62,7 @@ func readZonalShift(it item, e *Evacuation) {
 func (s *Store) MarkHeld(ctx context.Context, e Evacuation, shift string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
-		Key:                      key(evacPK(e.Group), e.AZ),
+		Key:                      key(s.evacPK(e.Group), e.AZ),
 		UpdateExpression:         aws.String("SET #h = :h ADD version :one"),
 		ConditionExpression:      aws.String("attribute_exists(pk) AND createdAt = :c"),
 		ExpressionAttributeNames: map[string]string{"#h": attrHeldBy},
@@ -86,7 +86,7 @@ func (s *Store) MarkHeld(ctx context.Context, e Evacuation, shift string) error 
 func (s *Store) SetZonalShift(ctx context.Context, e Evacuation, id string, expiry time.Time) (Evacuation, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           aws.String(s.table),
-		Key:                 key(evacPK(e.Group), e.AZ),
+		Key:                 key(s.evacPK(e.Group), e.AZ),
 		UpdateExpression:    aws.String("SET #id = :id, #exp = :exp ADD version :one"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND createdAt = :c AND #m = :m"),
 		ExpressionAttributeNames: map[string]string{

@@ -130,3 +130,6 @@ func headline(regions []string, d notify.Digest) string {
 	}
 	return fmt.Sprintf("Sweep %s: %s open, %d new", where, open, len(d.New))
 }
+
+// Worse orders findings worst first, as a digest lists them.
+func Worse(a, b notify.Finding) int { return worse(a, b) }

@@ -13,7 +13,11 @@
 //   - plans: BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION and
 //     CROSS_REGION_COPY_CONFIGURED;
 //   - protected resources: LAST_RECOVERY_POINT_CREATED within the policy's
-//     interval plus slack;
+//     interval plus slack, and RESTORE_TESTED: a passed restore test within
+//     recovery.maxUntested of now, or of the first evidence of the
+//     resource's protection (its oldest recovery point, or the mark an
+//     earlier run left in the state table: a short retention must not make
+//     an untested resource look new);
 //   - PITR of every DynamoDB table, RDS instance and Aurora cluster in
 //     scope, backed up by AWS Backup or not;
 //   - Auto Scaling posture of every group.
@@ -34,7 +38,8 @@
 // chunks reported up to Sweep.Concurrency at once since the dedupe reads
 // and writes the state table once per resource. Then one digest per run:
 // counts per check and status, the worst resources, what was resolved,
-// and what the run covered.
+// what the run covered, and how restore tests went per resource type over
+// 30 days (tests, failures, median and longest recovery time).
 //
 // A run that cannot read everything — the Lambda deadline near (the audit
 // stops at three quarters of the time left, notifying at the end of it

@@ -22,6 +22,9 @@ type evaluation struct {
 	// open are the failures open before the run: those about a resource
 	// the run listed every one of its type without finding are gone.
 	open []state.OpenFailure
+	// restores are the restore tests and protection dates the run read;
+	// nil when it could not.
+	restores *restoreView
 }
 
 // evaluate runs every check on what was read. It is pure: the checks are
@@ -105,6 +108,12 @@ func lastRecoveryPoints(e evaluation) []notify.Finding {
 			f.Region = x.region
 		}
 		out = append(out, f)
+		if t, ok := restoreTested(e, x.r); ok {
+			if t.Region == "" {
+				t.Region = x.region
+			}
+			out = append(out, t)
+		}
 	}
 	return out
 }

@@ -34,6 +34,7 @@ var (
 	partCopies    = part{name: "missing cross-region copies", unit: "copies"}
 	partNotify    = part{name: "notifications", unit: "findings", miss: "not notified"}
 	partOpen      = part{name: "open failures", unit: "failures"}
+	partRestores  = part{name: "restore tests", unit: "resources"}
 )
 
 func (p part) missed() string {
@@ -44,7 +45,7 @@ func (p part) missed() string {
 }
 
 // parts in the order the digest lists them.
-var parts = []part{partVaults, partPoints, partPlans, partProtected, partTables, partInstances, partClusters, partGroups, partCopies, partNotify, partOpen}
+var parts = []part{partVaults, partPoints, partPlans, partProtected, partTables, partInstances, partClusters, partGroups, partCopies, partRestores, partNotify, partOpen}
 
 // ledger records what a run covered and what it did not, and why. Safe
 // for concurrent use.

@@ -357,6 +357,9 @@ func (r *reader) tables(ctx context.Context) {
 		s.listed[compliance.PITRDynamoDB] = complete
 	})
 	r.scan.list(typeTable, arns, complete)
+	// A restore test's table lives for its validation window: its PITR is
+	// no one's concern.
+	names = slices.DeleteFunc(names, compliance.IsRestoreTestResource)
 	each(r.concurrency, names, func(name string) { r.led.protect(r.region, partTables, name, func() { r.table(ctx, name) }) })
 }
 
@@ -430,6 +433,13 @@ func tagsInScope[T any](scope config.Tag, tags []T, kv func(T) (string, string))
 
 func rdsTag(t rdstypes.Tag) (string, string) { return aws.ToString(t.Key), aws.ToString(t.Value) }
 
+// restoreTest reports a database a restore test made: AWS Backup tags what
+// restore testing restores with awsbackup-restore-test, and deletes it
+// after the validation window.
+func restoreTest(tags []rdstypes.Tag) bool {
+	return slices.ContainsFunc(tags, func(t rdstypes.Tag) bool { return aws.ToString(t.Key) == compliance.RestoreTestTag })
+}
+
 // instances reads every DB instance: DescribeDBInstances carries the
 // retention, the latest restorable time and the tags. Aurora members are
 // left to their cluster, which holds their backups.
@@ -449,7 +459,7 @@ func (r *reader) instances(ctx context.Context) {
 		for _, db := range page.DBInstances {
 			a := aws.ToString(db.DBInstanceArn)
 			seen = append(seen, a)
-			if db.DBClusterIdentifier != nil || !tagsInScope(r.policy.PITR.ScopeTag, db.TagList, rdsTag) {
+			if db.DBClusterIdentifier != nil || !tagsInScope(r.policy.PITR.ScopeTag, db.TagList, rdsTag) || restoreTest(db.TagList) {
 				continue
 			}
 			found = append(found, pitrScan{compliance.PITRFromDBInstance(pitrBase(a, "RDS"), db), at})
@@ -485,7 +495,7 @@ func (r *reader) clusters(ctx context.Context) {
 			a := aws.ToString(c.DBClusterArn)
 			seen = append(seen, a)
 			engine := aws.ToString(c.Engine)
-			if engine == "docdb" || engine == "neptune" || !tagsInScope(r.policy.PITR.ScopeTag, c.TagList, rdsTag) {
+			if engine == "docdb" || engine == "neptune" || !tagsInScope(r.policy.PITR.ScopeTag, c.TagList, rdsTag) || restoreTest(c.TagList) {
 				continue
 			}
 			found = append(found, pitrScan{compliance.PITRFromDBCluster(pitrBase(a, "Aurora"), c), at})

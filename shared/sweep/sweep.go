@@ -75,12 +75,32 @@ func New(deps handler.Deps) *Processor {
 	}
 }
 
-// Process runs one sweep: observe (reads only, bounded concurrency, within
-// the time the invocation has) → evaluate (pure checks) → report every
-// finding through the dedupe, grouped by region and resource type → one
-// digest. Only a digest that cannot be published is an error: every other
-// failure is a gap the digest names.
+// Process runs one sweep (Sweep) and publishes its digest. Only a digest
+// that cannot be published is an error: every other failure is a gap the
+// digest names.
 func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.Outcome, error) {
+	r := s.Sweep(ctx, ev)
+	if _, err := s.notifier.Publish(ctx, r.Message); err != nil {
+		return r.Outcome, fmt.Errorf("publish digest: %w", err)
+	}
+	r.Outcome.Notified++
+	return r.Outcome, nil
+}
+
+// Result is one run: its digest, the message that publishes it, and what
+// the boundary logs.
+type Result struct {
+	Digest  notify.Digest
+	Message notify.Message
+	Outcome handler.Outcome
+}
+
+// Sweep runs one sweep without publishing its digest: observe (reads
+// only, bounded concurrency, within the time the invocation has) →
+// evaluate (pure checks) → report every finding through the dedupe,
+// grouped by region and resource type → the digest. The organization
+// sweep runs it per account-region and writes one digest for them all.
+func (s *Processor) Sweep(ctx context.Context, ev eventbridge.Event) Result {
 	start := s.now()
 	b := newBudget(ctx, s.now)
 	work, cancel := b.context(ctx)
@@ -93,10 +113,11 @@ func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 	openBefore, _ := s.store.OpenFailures(work)
 	copies := s.outstandingCopies(work, b, led)
 	scans := s.scan(work, b, led, account)
+	restores := s.restores(work, led, scans, s.now())
 
 	// Decide.
 	findings := evaluate(evaluation{
-		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans, open: openBefore,
+		policy: s.policy, now: s.now(), account: account, copies: copies, regions: scans, open: openBefore, restores: restores,
 	})
 
 	// Report, then read where things stand: every failure still open,
@@ -108,6 +129,7 @@ func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 		led.unlisted(s.home(), partOpen, err)
 	}
 	d := buildDigest(findings, rep, open, led)
+	d.Recovery = recoveryStats(restores, s.now())
 	msg := notify.Message{
 		Kind: notify.KindDigest, Function: s.function, EventType: EventType, EventID: ev.Envelope.ID,
 		Account: account, Region: ev.Envelope.Region, Time: s.now(), Headline: headline(s.regions, d), Digest: &d,
@@ -128,11 +150,7 @@ func (s *Processor) Process(ctx context.Context, ev eventbridge.Event) (handler.
 			slog.Duration("sweep_duration", s.now().Sub(start)),
 		},
 	}
-	if _, err := s.notifier.Publish(ctx, msg); err != nil {
-		return out, fmt.Errorf("publish digest: %w", err)
-	}
-	out.Notified++
-	return out, nil
+	return Result{Digest: d, Message: msg, Outcome: out}
 }
 
 func countBad(fs []notify.Finding) int {

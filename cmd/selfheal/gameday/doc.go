@@ -15,6 +15,14 @@
 // with Options (fault injection, duplicate delivery) to replay every
 // scenario under stress.
 //
+// A scenario with accounts plays an AWS Organization: the account is its
+// hub (the hub's functions: org-sweep in place of compliance-sweep), each
+// member a simulated account of its own with its member role, the members'
+// events delivered to the hub's bus with their own account. The
+// organization sweep's schedule starts its state machine, which the game
+// day runs with orgsweep.Execute on the definition the CDK app deploys,
+// each task a synchronous invocation of org-sweep.
+//
 // Functions is the table of deployable functions; adding a function is one
 // entry. What reaches a function is its rules in events/patterns
 // (<function>--*.json) and, for a function that handles aws.events

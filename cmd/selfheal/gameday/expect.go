@@ -1,6 +1,7 @@
 package gameday
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"regexp"
@@ -33,9 +34,12 @@ func (r *runner) check() []Result {
 	if n := ex.Notifications; n != nil {
 		checkNotifications(n, rep.Notifications, add)
 	}
+	for _, e := range ex.RestoreTests {
+		r.checkRestoreTest(context.Background(), e, add)
+	}
 	if ex.NoWrites {
 		var writes []string
-		for _, c := range r.w.Sim.CallsSince(r.w.CallBase) {
+		for _, c := range r.w.calls() {
 			if c.Err == nil && !c.IsRead() && !ownWrite(c, r.w.Env.Config.TableName) {
 				writes = append(writes, c.Service+" "+c.Operation)
 			}
@@ -78,7 +82,7 @@ func listed(items []string) string {
 type adder func(path string, ok bool, format string, args ...any)
 
 func (r *runner) checkGroup(g scenario.GroupExpect, add adder) {
-	tr := r.series[key(g.Region, g.Name)]
+	tr := r.series[r.w.in(g.Account).groupKey(g.Region, g.Name)]
 	if tr == nil || len(tr.series.Samples) == 0 {
 		add(g.Path, false, "group %s in %s was never seen", g.Name, g.Region)
 		return
@@ -110,7 +114,7 @@ func (r *runner) checkGroup(g scenario.GroupExpect, add adder) {
 		add(p+"azs", slices.Equal(s.SubnetAZs, g.AZs), "%s %s: subnets in %s, want %s", g.Name, when, strings.Join(s.SubnetAZs, ", "), strings.Join(g.AZs, ", "))
 	}
 	if g.OriginalSubnets != nil {
-		orig := slices.Equal(s.Subnets, r.w.groups[key(g.Region, g.Name)].Subnets)
+		orig := slices.Equal(s.Subnets, tr.in.groups[key(g.Region, g.Name)].Subnets)
 		add(p+"originalSubnets", orig == *g.OriginalSubnets, "%s %s: subnets are the original ones: %t, want %t", g.Name, when, orig, *g.OriginalSubnets)
 	}
 	intCheck := func(field string, got int, want *int, op string) {
@@ -148,7 +152,7 @@ func checkFinding(f scenario.FindingExpect, ns []Notification, add adder) {
 	for _, n := range ns {
 		hit := false
 		for _, x := range n.Findings {
-			if x.Check != f.Check || !globMatch(f.Resource, x.Resource) {
+			if x.Check != f.Check || !globMatch(f.Resource, x.Resource) || (f.Account != "" && x.Account != f.Account) {
 				continue
 			}
 			if f.Status != "" && string(x.Status) != f.Status {
@@ -168,6 +172,9 @@ func checkFinding(f scenario.FindingExpect, ns []Notification, add adder) {
 	}
 	if f.Resource != "*" {
 		what += " on " + f.Resource
+	}
+	if f.Account != "" {
+		what += " in account " + f.Account
 	}
 	seenOther := ""
 	if len(statuses) > 0 {

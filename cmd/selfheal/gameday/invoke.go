@@ -122,7 +122,10 @@ func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: requestID, InvokedFunctionArn: d.arn})
 	ctx, cancel := context.WithTimeout(ctx, d.fn.Timeout)
 	defer cancel()
-	calls, published := w.Sim.CallCount(), len(w.Sim.Published())
+	if d.boundary == nil {
+		return Invocation{}, fmt.Errorf("%s is invoked by its state machine, with a task, not with an event", function)
+	}
+	calls, published := w.callCount(), len(w.Sim.Published())
 	d.out.take()
 	err := d.boundary.Handle(ctx, raw)
 	inv := DecodeLogLine(d.out.take())
@@ -130,7 +133,7 @@ func (w *World) Invoke(ctx context.Context, function string, raw []byte, attempt
 	if err != nil {
 		inv.Status, inv.Error = StatusError, err.Error()
 	}
-	inv.Calls = w.Sim.CallCount() - calls
+	inv.Calls = w.callCount() - calls
 	for _, m := range inPublishingOrder(w.Sim.Published()[published:]) {
 		n := notificationOf(m)
 		n.Offset = w.offset(n.Time)

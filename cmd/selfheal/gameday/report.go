@@ -73,6 +73,9 @@ const (
 	EntryStep       = "step"
 	EntryInvocation = "invocation"
 	EntryDeadLetter = "dead-letter"
+	// EntryExecution is a run of the organization sweep's state machine
+	// (its tasks' invocations are entries of their own, before it).
+	EntryExecution = "execution"
 )
 
 // Entry is one line of the timeline.
@@ -91,7 +94,8 @@ type Entry struct {
 	// invocation.
 	Rule       string      `json:"rule,omitempty"`
 	Invocation *Invocation `json:"invocation,omitempty"`
-	// Error of a step the sim refused.
+	Execution  *Execution  `json:"execution,omitempty"`
+	// Error of a step the sim refused, or of a failed execution.
 	Error string `json:"error,omitempty"`
 }
 
@@ -124,6 +128,8 @@ type FindingRecord struct {
 
 // GroupSeries is a group's capacity over the run, one sample per change.
 type GroupSeries struct {
+	// Account is a member's id; empty for the hub's own (or the single) account.
+	Account string   `json:"account,omitempty"`
 	Name    string   `json:"name"`
 	Region  string   `json:"region"`
 	AZs     []string `json:"azs"` // every AZ of the region
@@ -160,6 +166,7 @@ type Final struct {
 
 // FinalGroup is a group at the end, with its lowest capacity of the run.
 type FinalGroup struct {
+	Account         string            `json:"account,omitempty"`
 	Name            string            `json:"name"`
 	Region          string            `json:"region"`
 	Min             int               `json:"min"`

@@ -64,6 +64,7 @@ type runner struct {
 }
 
 type groupTrack struct {
+	in          *account
 	series      GroupSeries
 	last        Sample
 	minIn       int
@@ -82,14 +83,20 @@ func (w *World) Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Duplicates > 1 {
 		r.rep.Duplicates = opts.Duplicates
 	}
-	for _, g := range sc.State.Groups {
-		k := key(g.Region, g.Name)
-		var azs []string
-		for _, az := range w.Sim.AZs(g.Region) {
-			azs = append(azs, az.Name)
+	for _, a := range w.accounts {
+		for _, g := range a.state.Groups {
+			k := a.groupKey(g.Region, g.Name)
+			var azs []string
+			for _, az := range a.sim.AZs(g.Region) {
+				azs = append(azs, az.Name)
+			}
+			series := GroupSeries{Name: g.Name, Region: g.Region, AZs: azs}
+			if a.sim != w.Sim {
+				series.Account = a.id
+			}
+			r.series[k] = &groupTrack{series: series, in: a}
+			r.order = append(r.order, k)
 		}
-		r.series[k] = &groupTrack{series: GroupSeries{Name: g.Name, Region: g.Region, AZs: azs}}
-		r.order = append(r.order, k)
 	}
 	end := w.Start.Add(sc.Duration)
 	next := 0
@@ -144,62 +151,70 @@ func (r *runner) entry(e Entry) {
 // step applies one timeline step.
 func (r *runner) step(ctx context.Context, st scenario.Step) {
 	w := r.w
+	in := w.in(st.Account)
+	sim := in.sim
 	summary, err := "", error(nil)
 	switch a := st.Action.(type) {
 	case scenario.ImpairAZ:
-		w.Sim.ImpairAZ(a.Region, a.AZ)
+		sim.ImpairAZ(a.Region, a.AZ)
 		summary = "AZ " + a.AZ + " impaired (no Health event)"
 	case scenario.RecoverAZ:
-		w.Sim.RecoverAZ(a.Region, a.AZ)
+		sim.RecoverAZ(a.Region, a.AZ)
 		summary = "AZ " + a.AZ + " recovered"
 	case scenario.RaiseHealthIssue:
-		arn := w.Sim.RaiseAZIssue(a.Region, a.AZ, a.Service)
-		w.health[a.ID] = arn
+		arn := sim.RaiseAZIssue(a.Region, a.AZ, a.Service)
+		w.health[a.ID] = raisedIssue{in: in, arn: arn}
 		summary = fmt.Sprintf("AWS Health: %s issue %q opened in %s", a.Service, a.ID, a.AZ)
 	case scenario.CloseHealthIssue:
-		err = w.Sim.CloseHealthEvent(w.health[a.ID])
+		issue := w.health[a.ID]
+		err = issue.in.sim.CloseHealthEvent(issue.arn)
 		summary = fmt.Sprintf("AWS Health: issue %q closed", a.ID)
 	case scenario.SetAlarm:
-		err = w.Sim.SetAlarmState(a.Region, a.Name, cwtypes.StateValue(a.State), a.Reason)
+		err = sim.SetAlarmState(a.Region, a.Name, cwtypes.StateValue(a.State), a.Reason)
 		summary = fmt.Sprintf("alarm %s set to %s", a.Name, a.State)
 	case scenario.FailBackupJob:
-		_, err = w.Sim.InjectBackupJobFault(awssim.BackupJobFault{
-			ResourceArn: w.resourceARN(a.Resource), Outcome: backuptypes.BackupJobState(a.Outcome),
+		_, err = sim.InjectBackupJobFault(awssim.BackupJobFault{
+			ResourceArn: in.resourceARN(a.Resource), Outcome: backuptypes.BackupJobState(a.Outcome),
 			StatusMessage: a.Message, Count: a.Count,
 		})
 		summary = fmt.Sprintf("the next backup job of %s will end %s", orAny(a.Resource.Name), a.Outcome)
 	case scenario.FailCopy:
-		f := awssim.CopyJobFault{ResourceArn: w.resourceARN(a.Resource), Mode: awssim.CopyFaultMode(a.Mode),
+		f := awssim.CopyJobFault{ResourceArn: in.resourceARN(a.Resource), Mode: awssim.CopyFaultMode(a.Mode),
 			Delay: a.Delay, StatusMessage: a.Message, Count: a.Count}
 		dest := "any vault"
 		if a.Vault != "" {
-			f.DestinationVaultArn = w.vaultARNs[key(a.VaultRegion, a.Vault)]
+			f.DestinationVaultArn = in.vaultARNs[key(a.VaultRegion, a.Vault)]
 			dest = a.Vault + " (" + a.VaultRegion + ")"
 		}
-		_, err = w.Sim.InjectCopyJobFault(f)
+		_, err = sim.InjectCopyJobFault(f)
 		summary = fmt.Sprintf("the next copy of %s into %s will %s", orAny(a.Resource.Name), dest, map[string]string{
 			"FAIL": "fail", "DELAY": "wait " + a.Delay.String(), "NEVER_START": "never start",
 		}[a.Mode])
 	case scenario.StallPITR:
-		err = w.Sim.StallDynamoDBPITR(a.Region, a.Table, a.Stalled)
+		err = sim.StallDynamoDBPITR(a.Region, a.Table, a.Stalled)
 		summary = fmt.Sprintf("PITR of table %s %s", a.Table, stalledWord(a.Stalled))
 	case scenario.StallLogShipping:
-		err = w.Sim.StallRDSLogShipping(a.Region, a.ID, a.Stalled)
+		err = sim.StallRDSLogShipping(a.Region, a.ID, a.Stalled)
 		summary = fmt.Sprintf("log shipping of %s %s", a.ID, stalledWord(a.Stalled))
 	case scenario.StartInstanceRefresh:
-		_, err = w.Sim.StartInstanceRefresh(a.Region, a.Group)
+		_, err = sim.StartInstanceRefresh(a.Region, a.Group)
 		summary = "instance refresh started on " + a.Group
 	case scenario.EndInstanceRefresh:
-		err = w.Sim.EndInstanceRefresh(a.Region, a.Group, astypes.InstanceRefreshStatus(a.Status))
+		err = sim.EndInstanceRefresh(a.Region, a.Group, astypes.InstanceRefreshStatus(a.Status))
 		summary = fmt.Sprintf("instance refresh of %s ended %s", a.Group, a.Status)
 	case scenario.ZonalShiftStep:
-		summary, err = zonalShiftStep(w.Sim, a)
+		summary, err = zonalShiftStep(sim, a)
 	case scenario.Event:
 		r.putEvent(st, a)
 		return
 	case scenario.RunSchedule:
 		r.runSchedule(st, a)
 		return
+	case scenario.RunRestoreTest, scenario.FailRestore, scenario.GrowTable, scenario.EditPlan, scenario.DeletePlan, scenario.SetBackupRetention:
+		summary, err = in.restoreStep(ctx, a)
+	}
+	if st.Account != "" {
+		summary = "account " + st.Account + ": " + summary
 	}
 	e := Entry{Kind: EntryStep, Step: st.Path, Summary: summary}
 	if err != nil {
@@ -366,20 +381,25 @@ func (r *runner) popDue(now time.Time) []delivery {
 	return due
 }
 
-// drain takes the events the account emitted since the last drain: those
-// of the deployment's region go on its bus.
+// drain takes the events the accounts emitted since the last drain: those
+// of the deployment's region go on its bus — a member's through the
+// forwarding rule its member stack has, to the hub's bus, unchanged
+// (its account is the member's).
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html
 func (r *runner) drain() []bus.Event {
 	var out []bus.Event
-	for _, e := range r.w.Sim.DrainEvents() {
-		if e.Region != r.w.Env.Region {
-			r.rep.Bus.OtherRegions++
-			continue
+	for _, a := range r.w.accounts {
+		for _, e := range a.sim.DrainEvents() {
+			if e.Region != r.w.Env.Region {
+				r.rep.Bus.OtherRegions++
+				continue
+			}
+			ev, err := bus.Parse(e.JSON)
+			if err != nil {
+				continue // the sim only emits objects
+			}
+			out = append(out, ev)
 		}
-		ev, err := bus.Parse(e.JSON)
-		if err != nil {
-			continue // the sim only emits objects
-		}
-		out = append(out, ev)
 	}
 	return out
 }
@@ -407,6 +427,12 @@ func (r *runner) run(ctx context.Context, d delivery) {
 		return
 	}
 	r.rep.Bus.Deliveries++
+	if w.deployed[d.function].tasks != nil {
+		// The schedule starts the state machine, which invokes the
+		// function for each of its tasks.
+		r.execute(ctx, d)
+		return
+	}
 	inv, err := w.Invoke(ctx, d.function, d.ev.Raw, d.attempt, d.requestID)
 	if err != nil {
 		// The parser only lets known functions through.
@@ -460,15 +486,16 @@ func (r *runner) sample() {
 	now := w.Sim.Now()
 	for _, k := range r.order {
 		tr := r.series[k]
-		g, ok := w.Sim.Group(tr.series.Region, tr.series.Name)
+		sim := tr.in.sim
+		g, ok := sim.Group(tr.series.Region, tr.series.Name)
 		if !ok {
 			continue
 		}
 		s := Sample{Offset: w.offset(now), Time: now, AZCounts: map[string]int{}, Min: g.Min, Max: g.Max, Desired: g.Desired,
-			Subnets: g.Subnets, SubnetAZs: subnetAZs(w.Sim, g.Region, g.Subnets)}
+			Subnets: g.Subnets, SubnetAZs: subnetAZs(sim, g.Region, g.Subnets)}
 		for _, az := range tr.series.AZs {
 			s.AZCounts[az] = 0
-			if w.Sim.AZImpaired(g.Region, az) {
+			if sim.AZImpaired(g.Region, az) {
 				s.Impaired = append(s.Impaired, az)
 			}
 		}
@@ -520,20 +547,20 @@ func (r *runner) finish() {
 	}
 	rep.Actions = actionRecords(rep.Notifications)
 	rep.Findings = findingRecords(rep.Notifications)
-	rep.Calls = callStats(w.Sim.CallsSince(w.CallBase), w.Env.Config.TableName)
+	rep.Calls = callStats(w.calls(), w.Env.Config.TableName)
 	rep.Final.DeadLetters = deadLetters(w.Sim.QueueMessages(w.Env.Config.QueueURL))
 	rep.Final.Groups = []FinalGroup{}
 	for _, k := range r.order {
 		tr := r.series[k]
 		rep.Capacity = append(rep.Capacity, tr.series)
-		g, ok := w.Sim.Group(tr.series.Region, tr.series.Name)
+		g, ok := tr.in.sim.Group(tr.series.Region, tr.series.Name)
 		if !ok {
 			continue
 		}
 		last := tr.last
 		rep.Final.Groups = append(rep.Final.Groups, FinalGroup{
-			Name: g.Name, Region: g.Region, Min: g.Min, Max: g.Max, Desired: g.Desired,
-			Subnets: g.Subnets, SubnetAZs: last.SubnetAZs, OriginalSubnets: slices.Equal(g.Subnets, w.groups[k].Subnets),
+			Account: tr.series.Account, Name: g.Name, Region: g.Region, Min: g.Min, Max: g.Max, Desired: g.Desired,
+			Subnets: g.Subnets, SubnetAZs: last.SubnetAZs, OriginalSubnets: slices.Equal(g.Subnets, tr.in.groups[key(g.Region, g.Name)].Subnets),
 			AZCounts: last.AZCounts, InService: last.InService, Suspended: g.Suspended, Tags: g.Tags,
 			MinInService: tr.minIn, MinInServiceAt: tr.minAt,
 		})

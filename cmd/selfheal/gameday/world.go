@@ -32,6 +32,7 @@ import (
 	"github.com/selfheal/selfheal/shared/awssim/simenv"
 	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/handler"
+	"github.com/selfheal/selfheal/shared/orgsweep"
 )
 
 // Options change how a scenario runs without changing the scenario.
@@ -53,7 +54,8 @@ type Options struct {
 	AccountID string
 }
 
-// World is a seeded simulated account with selfheal deployed on it.
+// World is a seeded simulated account with selfheal deployed on it: a
+// single account, or an organization's hub with its member accounts.
 type World struct {
 	Sim      *awssim.Sim
 	Env      *simenv.Env
@@ -63,14 +65,37 @@ type World struct {
 	// CallBase is how many calls seeding made; the run's calls come after.
 	CallBase int
 
-	log       io.Writer
-	deployed  map[string]*deployed
-	bus       *bus.Bus
+	log      io.Writer
+	deployed map[string]*deployed
+	bus      *bus.Bus
+	// accounts are the hub's own (first) and the members', by scenario
+	// order.
+	accounts []*account
+	health   map[string]raisedIssue // issue id → where it was raised
+	ids      *rand.Rand             // ids of the events the game day makes
+	// orgSweep is the organization sweep's definition, in a hub.
+	orgSweep string
+}
+
+// account is one simulated account of the game day and what seeding made
+// in it.
+type account struct {
+	id        string
+	sim       *awssim.Sim
+	state     scenario.State
+	callBase  int
 	groups    map[string]seededGroup // by region/name
 	arns      map[string]string      // "kind region/name" → ARN
 	vaultARNs map[string]string      // region/name → ARN
-	health    map[string]string      // issue id → event ARN
-	ids       *rand.Rand             // ids of the events the game day makes
+}
+
+type raisedIssue struct {
+	in  *account
+	arn string
+}
+
+func newAccount(id string, sim *awssim.Sim, st scenario.State) *account {
+	return &account{id: id, sim: sim, state: st, groups: map[string]seededGroup{}, arns: map[string]string{}, vaultARNs: map[string]string{}}
 }
 
 type seededGroup struct {
@@ -83,8 +108,11 @@ type seededGroup struct {
 type deployed struct {
 	fn       Function
 	boundary *handler.Boundary
-	out      *capture
-	arn      string
+	// tasks is a state machine's function (org-sweep): invoked
+	// synchronously with a task's payload, it answers one.
+	tasks TaskHandler
+	out   *capture
+	arn   string
 }
 
 // ReadEvent reads an event file: a sample of the catalogue by its path
@@ -111,8 +139,10 @@ func ReadEvent(path, dir string) ([]byte, error) {
 	return data, nil
 }
 
-// Build creates the simulated account, deploys selfheal on it and seeds
-// the scenario's state. The sim clock then stands at the timeline's zero.
+// Build creates the simulated account (and, for a scenario with
+// accounts, the organization it is the hub of), deploys selfheal on it
+// and seeds the scenario's state. The sim clock then stands at the
+// timeline's zero.
 func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, error) {
 	seed := sc.Seed
 	if opts.Seed != 0 {
@@ -123,7 +153,11 @@ func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, er
 	}
 	// An account whose vaults were locked days ago starts that much
 	// earlier: seeding ages it to the game day's start (see seedVaults).
-	start := awssim.DefaultStart.Add(-time.Duration(oldestLock(sc.State.Vaults)) * 24 * time.Hour)
+	vaults := sc.State.Vaults
+	for _, a := range sc.Accounts {
+		vaults = append(slices.Clone(vaults), a.State.Vaults...)
+	}
+	start := awssim.DefaultStart.Add(-time.Duration(oldestLock(vaults)) * 24 * time.Hour)
 	simOpts := []awssim.Option{awssim.WithSeed(seed), awssim.WithStart(start),
 		awssim.WithRegions(sc.State.Regions...), awssim.WithAZCount(sc.State.AZCount)}
 	if opts.AccountID != "" {
@@ -131,28 +165,33 @@ func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, er
 	}
 	sim := awssim.New(simOpts...)
 	sim.SetSupportPlan(awssim.SupportPlan(sc.State.SupportPlan))
+	w := &World{
+		Sim: sim, Scenario: sc, log: opts.Log, deployed: map[string]*deployed{}, health: map[string]raisedIssue{},
+		ids:      rand.New(rand.NewPCG(seed, 0x9a3eda7)),
+		accounts: []*account{newAccount(sim.AccountID(), sim, sc.State)},
+	}
 	env, err := simenv.New(ctx, sim, sc.Region, sc.Policy)
 	if err != nil {
 		return nil, fmt.Errorf("deploy selfheal on the sim: %w", err)
 	}
+	if len(sc.Accounts) > 0 {
+		if env.Config.Organization, err = w.organize(); err != nil {
+			return nil, err
+		}
+	}
 	// The functions load their configuration exactly as in Lambda: from
 	// the environment the CDK app sets.
-	cfg, err := loadConfig(env.Config)
-	if err != nil {
+	if env.Config, err = loadConfig(env.Config); err != nil {
 		return nil, err
 	}
-	env.Config = cfg
-	w := &World{
-		Sim: sim, Env: env, Scenario: sc, log: opts.Log,
-		deployed: map[string]*deployed{}, groups: map[string]seededGroup{},
-		arns: map[string]string{}, vaultARNs: map[string]string{}, health: map[string]string{},
-		ids: rand.New(rand.NewPCG(seed, 0x9a3eda7)),
-	}
+	w.Env = env
 	if w.bus, err = newBus(); err != nil {
 		return nil, err
 	}
-	for _, f := range functions {
-		w.deploy(f)
+	for _, f := range w.Functions() {
+		if err := w.deploy(f); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.seed(ctx); err != nil {
 		return nil, fmt.Errorf("seed the scenario's state: %w", err)
@@ -160,14 +199,33 @@ func Build(ctx context.Context, sc *scenario.Scenario, opts Options) (*World, er
 	// Let launches, and anything else the seeding started, finish: the
 	// timeline starts from a steady account. What seeding emitted happened
 	// before the game day and is not delivered.
-	sim.Settle(time.Hour)
-	sim.DrainEvents()
+	w.settle(time.Hour)
+	for _, a := range w.accounts {
+		a.sim.DrainEvents()
+		a.callBase = a.sim.CallCount()
+		for _, f := range opts.Faults {
+			a.sim.InjectFault(f)
+		}
+	}
 	w.Start = sim.Now()
 	w.CallBase = sim.CallCount()
-	for _, f := range opts.Faults {
-		sim.InjectFault(f)
-	}
 	return w, nil
+}
+
+// settle lets every account finish what it has in flight, on the hub's
+// clock.
+func (w *World) settle(maxWait time.Duration) {
+	for _, a := range w.accounts[1:] {
+		a.sim.Settle(maxWait)
+	}
+	w.Sim.Settle(maxWait)
+	latest := w.Sim.Now()
+	for _, a := range w.accounts[1:] {
+		if t := a.sim.Now(); t.After(latest) {
+			latest = t
+		}
+	}
+	w.Sim.AdvanceTo(latest)
 }
 
 func newBus() (*bus.Bus, error) {
@@ -189,6 +247,11 @@ func loadConfig(c config.Config) (config.Config, error) {
 		config.EnvRegion: c.Region, config.EnvPolicy: policy, config.EnvTopicARN: c.TopicARN,
 		config.EnvTableName: c.TableName, config.EnvQueueURL: c.QueueURL, config.EnvRegions: strings.Join(c.Regions, ","),
 	}
+	if c.Organization != nil {
+		if env[config.EnvOrganization], err = c.Organization.JSON(); err != nil {
+			return config.Config{}, err
+		}
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		return config.Config{}, fmt.Errorf("load the deployment's configuration: %w", err)
@@ -196,39 +259,68 @@ func loadConfig(c config.Config) (config.Config, error) {
 	return cfg, nil
 }
 
-func (w *World) deploy(f Function) {
+func (w *World) deploy(f Function) error {
 	out := &capture{tee: w.log}
 	env := *w.Env
 	env.Config.ReservedConcurrency = f.ReservedConcurrency
 	deps := env.Deps(f.Name, out)
-	w.deployed[f.Name] = &deployed{
-		fn: f, out: out, boundary: deps.Boundary(f.New(deps), f.Kinds...),
-		arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:selfheal-%s", w.Env.Region, w.Sim.AccountID(), f.Name),
+	d := &deployed{fn: f, out: out, arn: fmt.Sprintf("arn:aws:lambda:%s:%s:function:selfheal-%s", w.Env.Region, w.Sim.AccountID(), f.Name)}
+	if f.Tasks != nil {
+		tasks, err := f.Tasks(deps)
+		if err != nil {
+			return fmt.Errorf("deploy %s: %w", f.Name, err)
+		}
+		d.tasks = tasks
+		if w.orgSweep, err = orgsweep.Definition(orgsweep.Tasks{ListAccounts: d.arn, SweepAccount: d.arn, Aggregate: d.arn}, *w.Env.Config.Organization); err != nil {
+			return err
+		}
+	} else {
+		d.boundary = deps.BoundaryFor(f.New, f.Kinds...)
 	}
+	w.deployed[f.Name] = d
+	return nil
 }
 
 func key(region, name string) string { return region + "/" + name }
 
-// seed creates the scenario's state: groups and alarms with the sim's
-// seeding controls, everything else through the real SDK clients, as a
-// user's infrastructure code would.
+// groupKey names a group of the account among every account's.
+func (a *account) groupKey(region, name string) string { return a.id + "/" + key(region, name) }
+
+// seed creates the scenario's state in every account: groups and alarms
+// with the sim's seeding controls, everything else through the real SDK
+// clients, as a user's infrastructure code would.
 func (w *World) seed(ctx context.Context) error {
-	st := w.Scenario.State
-	if err := w.seedVaults(ctx, st.Vaults); err != nil {
+	if err := w.seedVaults(ctx); err != nil {
 		return err
 	}
+	for _, a := range w.accounts {
+		if err := a.seed(ctx); err != nil {
+			if a.sim != w.Sim {
+				return fmt.Errorf("account %s: %w", a.id, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *account) seed(ctx context.Context) error {
+	st := a.state
 	for _, g := range st.Groups {
-		if err := w.seedGroup(ctx, g); err != nil {
+		if err := a.seedGroup(ctx, g); err != nil {
 			return err
 		}
 	}
 	for _, t := range st.Tables {
-		if err := w.seedTable(ctx, t); err != nil {
+		if err := a.seedTable(ctx, t); err != nil {
+			return err
+		}
+		if err := a.seedTableData(ctx, t); err != nil {
 			return err
 		}
 	}
 	for _, d := range st.DBInstances {
-		out, err := rds.NewFromConfig(w.Sim.Config(d.Region)).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
+		out, err := rds.NewFromConfig(a.sim.Config(d.Region)).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 			DBInstanceIdentifier: aws.String(d.ID), Engine: aws.String(d.Engine), DBInstanceClass: aws.String("db.m7g.large"),
 			AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("admin"), MasterUserPassword: aws.String("game-day-only"),
 			BackupRetentionPeriod: aws.Int32(int32(d.BackupRetentionDays)), StorageEncrypted: aws.Bool(true),
@@ -237,10 +329,10 @@ func (w *World) seed(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("create DB instance %s: %w", d.ID, err)
 		}
-		w.arns["dbInstance "+key(d.Region, d.ID)] = aws.ToString(out.DBInstance.DBInstanceArn)
+		a.arns["dbInstance "+key(d.Region, d.ID)] = aws.ToString(out.DBInstance.DBInstanceArn)
 	}
 	for _, d := range st.DBClusters {
-		out, err := rds.NewFromConfig(w.Sim.Config(d.Region)).CreateDBCluster(ctx, &rds.CreateDBClusterInput{
+		out, err := rds.NewFromConfig(a.sim.Config(d.Region)).CreateDBCluster(ctx, &rds.CreateDBClusterInput{
 			DBClusterIdentifier: aws.String(d.ID), Engine: aws.String(d.Engine),
 			MasterUsername: aws.String("admin"), MasterUserPassword: aws.String("game-day-only"),
 			BackupRetentionPeriod: aws.Int32(int32(d.BackupRetentionDays)), StorageEncrypted: aws.Bool(true),
@@ -249,25 +341,30 @@ func (w *World) seed(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("create DB cluster %s: %w", d.ID, err)
 		}
-		w.arns["dbCluster "+key(d.Region, d.ID)] = aws.ToString(out.DBCluster.DBClusterArn)
+		a.arns["dbCluster "+key(d.Region, d.ID)] = aws.ToString(out.DBCluster.DBClusterArn)
 	}
 	for _, p := range st.Plans {
-		if err := w.seedPlan(ctx, p); err != nil {
+		if err := a.seedPlan(ctx, p); err != nil {
 			return err
 		}
 	}
-	for _, a := range st.Alarms {
-		if err := w.seedAlarm(a); err != nil {
+	for _, al := range st.Alarms {
+		if err := a.seedAlarm(al); err != nil {
+			return err
+		}
+	}
+	for _, p := range st.RestoreTestingPlans {
+		if err := a.seedRestoreTestingPlan(ctx, p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *World) seedGroup(ctx context.Context, g scenario.Group) error {
+func (a *account) seedGroup(ctx context.Context, g scenario.Group) error {
 	var subnets []string
 	for _, az := range g.AZs {
-		subnets = append(subnets, w.Sim.SubnetIn(g.Region, az))
+		subnets = append(subnets, a.sim.SubnetIn(g.Region, az))
 	}
 	var tags []astypes.Tag
 	for _, k := range sortedKeys(g.Tags) {
@@ -292,18 +389,18 @@ func (w *World) seedGroup(ctx context.Context, g scenario.Group) error {
 			ZonalShiftEnabled: aws.Bool(true), ImpairedZoneHealthCheckBehavior: astypes.ImpairedZoneHealthCheckBehavior(g.ZonalShift),
 		}
 	}
-	if err := w.Sim.CreateGroup(g.Region, in); err != nil {
+	if err := a.sim.CreateGroup(g.Region, in); err != nil {
 		return fmt.Errorf("create group %s: %w", g.Name, err)
 	}
 	if len(g.SuspendedProcesses) > 0 {
-		_, err := autoscaling.NewFromConfig(w.Sim.Config(g.Region)).SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{
+		_, err := autoscaling.NewFromConfig(a.sim.Config(g.Region)).SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{
 			AutoScalingGroupName: aws.String(g.Name), ScalingProcesses: g.SuspendedProcesses,
 		})
 		if err != nil {
 			return fmt.Errorf("suspend processes of group %s: %w", g.Name, err)
 		}
 	}
-	w.groups[key(g.Region, g.Name)] = seededGroup{Name: g.Name, Region: g.Region, Subnets: subnets}
+	a.groups[key(g.Region, g.Name)] = seededGroup{Name: g.Name, Region: g.Region, Subnets: subnets}
 	return nil
 }
 
@@ -321,18 +418,27 @@ func oldestLock(vaults []scenario.Vault) int {
 // forward to each lock's day, so a compliance-mode lock set long enough
 // ago is past its grace time when the game day starts, as in a real
 // account. Nothing else exists yet, so aging costs microseconds a tick.
-func (w *World) seedVaults(ctx context.Context, vaults []scenario.Vault) error {
-	order := slices.Clone(vaults)
+func (w *World) seedVaults(ctx context.Context) error {
+	type inAccount struct {
+		a *account
+		v scenario.Vault
+	}
+	var order []inAccount
+	for _, a := range w.accounts {
+		for _, v := range a.state.Vaults {
+			order = append(order, inAccount{a, v})
+		}
+	}
 	lockedAgo := func(v scenario.Vault) int {
 		if v.Lock == nil {
 			return 0
 		}
 		return v.Lock.LockedDaysAgo
 	}
-	slices.SortStableFunc(order, func(a, b scenario.Vault) int { return lockedAgo(b) - lockedAgo(a) })
-	for _, v := range order {
-		w.Sim.AdvanceTo(awssim.DefaultStart.Add(-time.Duration(lockedAgo(v)) * 24 * time.Hour))
-		if err := w.seedVault(ctx, v); err != nil {
+	slices.SortStableFunc(order, func(a, b inAccount) int { return lockedAgo(b.v) - lockedAgo(a.v) })
+	for _, x := range order {
+		w.Sim.AdvanceTo(awssim.DefaultStart.Add(-time.Duration(lockedAgo(x.v)) * 24 * time.Hour))
+		if err := x.a.seedVault(ctx, x.v); err != nil {
 			return err
 		}
 	}
@@ -340,13 +446,13 @@ func (w *World) seedVaults(ctx context.Context, vaults []scenario.Vault) error {
 	return nil
 }
 
-func (w *World) seedVault(ctx context.Context, v scenario.Vault) error {
-	client := backup.NewFromConfig(w.Sim.Config(v.Region))
+func (a *account) seedVault(ctx context.Context, v scenario.Vault) error {
+	client := backup.NewFromConfig(a.sim.Config(v.Region))
 	out, err := client.CreateBackupVault(ctx, &backup.CreateBackupVaultInput{BackupVaultName: aws.String(v.Name)})
 	if err != nil {
 		return fmt.Errorf("create vault %s in %s: %w", v.Name, v.Region, err)
 	}
-	w.vaultARNs[key(v.Region, v.Name)] = aws.ToString(out.BackupVaultArn)
+	a.vaultARNs[key(v.Region, v.Name)] = aws.ToString(out.BackupVaultArn)
 	if v.Lock == nil {
 		return nil
 	}
@@ -366,8 +472,8 @@ func (w *World) seedVault(ctx context.Context, v scenario.Vault) error {
 	return nil
 }
 
-func (w *World) seedTable(ctx context.Context, t scenario.Table) error {
-	client := dynamodb.NewFromConfig(w.Sim.Config(t.Region))
+func (a *account) seedTable(ctx context.Context, t scenario.Table) error {
+	client := dynamodb.NewFromConfig(a.sim.Config(t.Region))
 	var tags []ddbtypes.Tag
 	for _, k := range sortedKeys(t.Tags) {
 		tags = append(tags, ddbtypes.Tag{Key: aws.String(k), Value: aws.String(t.Tags[k])})
@@ -382,7 +488,7 @@ func (w *World) seedTable(ctx context.Context, t scenario.Table) error {
 	if err != nil {
 		return fmt.Errorf("create table %s in %s: %w", t.Name, t.Region, err)
 	}
-	w.arns["table "+key(t.Region, t.Name)] = aws.ToString(out.TableDescription.TableArn)
+	a.arns["table "+key(t.Region, t.Name)] = aws.ToString(out.TableDescription.TableArn)
 	if !t.PITR {
 		return nil
 	}
@@ -399,49 +505,30 @@ func (w *World) seedTable(ctx context.Context, t scenario.Table) error {
 	return nil
 }
 
-func (w *World) seedPlan(ctx context.Context, p scenario.Plan) error {
-	client := backup.NewFromConfig(w.Sim.Config(p.Region))
-	in := &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{BackupPlanName: aws.String(p.Name)}}
-	for _, r := range p.Rules {
-		rule := backuptypes.BackupRuleInput{
-			RuleName: aws.String(r.Name), TargetBackupVaultName: aws.String(r.Vault),
-			EnableContinuousBackup: aws.Bool(r.Continuous),
-		}
-		if r.Schedule != "" {
-			rule.ScheduleExpression = aws.String(r.Schedule)
-		}
-		if r.DeleteAfterDays > 0 {
-			rule.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(r.DeleteAfterDays))}
-		}
-		for _, c := range r.Copies {
-			ca := backuptypes.CopyAction{DestinationBackupVaultArn: aws.String(w.vaultARNs[key(c.Region, c.Vault)])}
-			if c.DeleteAfterDays > 0 {
-				ca.Lifecycle = &backuptypes.Lifecycle{DeleteAfterDays: aws.Int64(int64(c.DeleteAfterDays))}
-			}
-			rule.CopyActions = append(rule.CopyActions, ca)
-		}
-		in.BackupPlan.Rules = append(in.BackupPlan.Rules, rule)
-	}
+func (a *account) seedPlan(ctx context.Context, p scenario.Plan) error {
+	client := backup.NewFromConfig(a.sim.Config(p.Region))
+	in := &backup.CreateBackupPlanInput{BackupPlan: &backuptypes.BackupPlanInput{BackupPlanName: aws.String(p.Name), Rules: a.planRules(p.Rules)}}
 	out, err := client.CreateBackupPlan(ctx, in)
 	if err != nil {
 		return fmt.Errorf("create backup plan %s: %w", p.Name, err)
 	}
+	a.arns["plan "+key(p.Region, p.Name)] = aws.ToString(out.BackupPlanId)
 	var resources []string
 	for _, t := range p.Tables {
-		resources = append(resources, w.arns["table "+key(p.Region, t)])
+		resources = append(resources, a.arns["table "+key(p.Region, t)])
 	}
 	for _, d := range p.DBInstances {
-		resources = append(resources, w.arns["dbInstance "+key(p.Region, d)])
+		resources = append(resources, a.arns["dbInstance "+key(p.Region, d)])
 	}
 	for _, d := range p.DBClusters {
-		resources = append(resources, w.arns["dbCluster "+key(p.Region, d)])
+		resources = append(resources, a.arns["dbCluster "+key(p.Region, d)])
 	}
 	resources = append(resources, p.ARNs...)
 	_, err = client.CreateBackupSelection(ctx, &backup.CreateBackupSelectionInput{
 		BackupPlanId: out.BackupPlanId,
 		BackupSelection: &backuptypes.BackupSelection{
 			SelectionName: aws.String(p.Name + "-resources"),
-			IamRoleArn:    aws.String(fmt.Sprintf("arn:aws:iam::%s:role/service-role/AWSBackupDefaultServiceRole", w.Sim.AccountID())),
+			IamRoleArn:    aws.String(fmt.Sprintf("arn:aws:iam::%s:role/service-role/AWSBackupDefaultServiceRole", a.sim.AccountID())),
 			Resources:     resources,
 		},
 	})
@@ -451,21 +538,21 @@ func (w *World) seedPlan(ctx context.Context, p scenario.Plan) error {
 	return nil
 }
 
-func (w *World) seedAlarm(a scenario.Alarm) error {
+func (a *account) seedAlarm(al scenario.Alarm) error {
 	in := &cloudwatch.PutMetricAlarmInput{
-		AlarmName: aws.String(a.Name), Namespace: aws.String("AWS/ApplicationELB"),
+		AlarmName: aws.String(al.Name), Namespace: aws.String("AWS/ApplicationELB"),
 		MetricName: aws.String("HTTPCode_Target_5XX_Count"), Statistic: cwtypes.StatisticSum,
 		Period: aws.Int32(60), EvaluationPeriods: aws.Int32(3), Threshold: aws.Float64(10),
 		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
 	}
-	if a.AZ != "" {
-		in.Dimensions = []cwtypes.Dimension{{Name: aws.String("AvailabilityZone"), Value: aws.String(a.AZ)}}
+	if al.AZ != "" {
+		in.Dimensions = []cwtypes.Dimension{{Name: aws.String("AvailabilityZone"), Value: aws.String(al.AZ)}}
 	}
-	for _, k := range sortedKeys(a.Tags) {
-		in.Tags = append(in.Tags, cwtypes.Tag{Key: aws.String(k), Value: aws.String(a.Tags[k])})
+	for _, k := range sortedKeys(al.Tags) {
+		in.Tags = append(in.Tags, cwtypes.Tag{Key: aws.String(k), Value: aws.String(al.Tags[k])})
 	}
-	if err := w.Sim.PutMetricAlarm(a.Region, in); err != nil {
-		return fmt.Errorf("create alarm %s: %w", a.Name, err)
+	if err := a.sim.PutMetricAlarm(al.Region, in); err != nil {
+		return fmt.Errorf("create alarm %s: %w", al.Name, err)
 	}
 	return nil
 }
@@ -483,14 +570,14 @@ func rdsTags(m map[string]string) []rdstypes.Tag {
 }
 
 // resourceARN resolves a step's resource reference ("" for any).
-func (w *World) resourceARN(r scenario.Resource) string {
+func (a *account) resourceARN(r scenario.Resource) string {
 	switch r.Kind {
 	case "":
 		return ""
 	case "resourceArn":
 		return r.Name
 	}
-	return w.arns[r.Kind+" "+key(r.Region, r.Name)]
+	return a.arns[r.Kind+" "+key(r.Region, r.Name)]
 }
 
 // newEventID is a deterministic, UUID-shaped id for the events the game

@@ -17,6 +17,9 @@ func (w *world) expect(o *object) Expect {
 	for i, f := range o.objects("findings") {
 		e.Findings = append(e.Findings, w.findingExpect(f, index("expect.findings", i)))
 	}
+	for i, r := range o.objects("restoreTests") {
+		e.RestoreTests = append(e.RestoreTests, w.restoreTestExpect(r, index("expect.restoreTests", i)))
+	}
 	if n, ok := o.child("notifications", false); ok {
 		e.Notifications = w.notificationsExpect(n)
 	}
@@ -31,7 +34,9 @@ func (w *world) expect(o *object) Expect {
 }
 
 func (w *world) groupExpect(o *object, p string) GroupExpect {
-	g := GroupExpect{Path: p, Name: o.str("name", true), Region: o.str("region", false)}
+	g := GroupExpect{Path: p, Account: o.str("account", false), Name: o.str("name", true), Region: o.str("region", false)}
+	known := w.in(o.at("account"), g.Account)
+	defer func() { w.cur = &w.sc.State }()
 	if d, ok := o.duration("at", false); ok {
 		g.At = &d
 		if d > w.sc.Duration && w.sc.Duration > 0 {
@@ -50,7 +55,7 @@ func (w *world) groupExpect(o *object, p string) GroupExpect {
 		g.Region = w.sc.Region
 	}
 	grp := w.group(g.Name, g.Region)
-	if g.Name != "" && grp == nil {
+	if g.Name != "" && grp == nil && known {
 		w.r.addf(o.at("name"), "no group %q in %s in state.groups", g.Name, g.Region)
 	}
 	if g.At != nil && g.MinInService != nil {
@@ -88,7 +93,11 @@ func (w *world) groupExpect(o *object, p string) GroupExpect {
 }
 
 func (w *world) findingExpect(o *object, p string) FindingExpect {
-	f := FindingExpect{Path: p, Check: o.str("check", true), Resource: o.str("resource", false)}
+	f := FindingExpect{Path: p, Account: o.str("account", false), Check: o.str("check", true), Resource: o.str("resource", false)}
+	if f.Account != "" && f.Account != DefaultHubAccount {
+		w.in(o.at("account"), f.Account)
+		w.cur = &w.sc.State
+	}
 	f.Status = o.oneOf("status", false, "", findingStatuses...)
 	f.Notified = o.optInt("notified", 0, 1_000_000)
 	f.Absent, _ = o.boolean("absent")

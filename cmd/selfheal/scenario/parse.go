@@ -36,7 +36,17 @@ type Options struct {
 type Function struct {
 	Name      string
 	Scheduled bool
+	// Shape is where the function is deployed: "" in every deployment,
+	// ShapeSingle only in a single account, ShapeHub only in an
+	// organization's hub.
+	Shape string
 }
+
+// Deployment shapes of a function.
+const (
+	ShapeSingle = "single"
+	ShapeHub    = "hub"
+)
 
 // defaultRegions are the simulated account's regions unless the file says.
 var defaultRegions = []string{"eu-west-1", "us-east-1", "us-west-2"}
@@ -98,8 +108,13 @@ func parse(r *reader, data []byte, opts Options) *Scenario {
 		sc.State = State{Regions: regionsWith(nil, sc.Region), AZCount: 3, SupportPlan: "BUSINESS"}
 	}
 	w := &world{sc: sc, opts: opts, r: r, health: map[string]healthIssue{}}
-	w.index()
-	w.checkState()
+	w.cur = &sc.State
+	w.index(&sc.State)
+	w.checkState("state")
+	w.checkRestoreTestingPlans("state")
+	if _, ok := root.array("accounts", false); ok {
+		w.accounts(root)
+	}
 	if _, ok := root.array("timeline", false); ok {
 		for i, so := range root.objects("timeline") {
 			if st, ok := w.step(so, index("timeline", i)); ok {
@@ -257,7 +272,7 @@ func (w *world) schedules(o *object) {
 
 // sections are the top-level keys in the order the documentation presents
 // them; problems are listed in that order.
-var sections = []string{"", "name", "description", "region", "seed", "policy", "state", "schedules", "timeline", "duration", "expect"}
+var sections = []string{"", "name", "description", "region", "seed", "policy", "state", "accounts", "schedules", "timeline", "duration", "expect"}
 
 // sortProblems orders problems by section, and timeline problems by step,
 // keeping the order they were found in otherwise. Keys that are no

@@ -18,8 +18,9 @@ import (
 func opts() scenario.Options {
 	return scenario.Options{
 		Name: "test", File: "test.json",
-		Functions: []scenario.Function{{Name: "rebalancer"}, {Name: "sweep", Scheduled: true}},
-		Checks:    []string{"VAULT_LOCK_PRESENT", "PITR_ENABLED"},
+		Functions: []scenario.Function{{Name: "rebalancer"}, {Name: "sweep", Scheduled: true, Shape: scenario.ShapeSingle},
+			{Name: "org-sweep", Scheduled: true, Shape: scenario.ShapeHub}},
+		Checks: []string{"VAULT_LOCK_PRESENT", "PITR_ENABLED"},
 		ReadEvent: func(path string) ([]byte, error) {
 			switch path {
 			case "health.json":
@@ -69,7 +70,7 @@ func TestParseReportsEveryProblemWithItsPath(t *testing.T) {
 	  "expect": {"groups": [{"name": "api", "minInService": 6}]}
 	}`
 	want := []string{
-		"nmae: unknown key (known here: description, duration, expect, name, policy, region, schedules, seed, state, timeline)",
+		"nmae: unknown key (known here: accounts, description, duration, expect, name, policy, region, schedules, seed, state, timeline)",
 		`policy.rebalance.minHealthyAZs: must be a whole number, not the string "two"`,
 		"state.groups[0]: want min ≤ desired ≤ max, got min 6, desired 6, max 4",
 		`state.groups[0].azs[0]: "us-east-1d" does not exist: the account has 3 AZs per region (us-east-1a to us-east-1c)`,
@@ -117,7 +118,7 @@ func TestParseRejects(t *testing.T) {
 			[]string{"timeline[0]: has 2 actions (impairAZ, recoverAZ): give one per step"}},
 		{"misspelt action", `{"timeline": [{"at": "1m", "impairAz": "us-east-1a"}]}`,
 			[]string{"timeline[0]: has no action: give one of " + strings.Join(scenario.StepKinds(), ", "),
-				"timeline[0].impairAz: unknown key (known here: at, cancelZonalShift, closeHealthIssue, endInstanceRefresh, event, eventFile, failBackupJob, failCopy, impairAZ, raiseHealthIssue, recoverAZ, runSchedule, setAlarm, stallLogShipping, stallPITR, startFISShift, startInstanceRefresh, startPracticeRun, startZonalShift, updateZonalShift)"}},
+				"timeline[0].impairAz: unknown key (known here: account, at, cancelZonalShift, closeHealthIssue, deletePlan, editPlan, endInstanceRefresh, event, eventFile, failBackupJob, failCopy, failRestore, growTable, impairAZ, raiseHealthIssue, recoverAZ, runRestoreTest, runSchedule, setAlarm, setBackupRetention, stallLogShipping, stallPITR, startFISShift, startInstanceRefresh, startPracticeRun, startZonalShift, updateZonalShift)"}},
 		{"negative offset", `{"timeline": [{"at": "-1m", "impairAZ": "us-east-1a"}]}`, []string{`timeline[0].at: "-1m" is negative`}},
 		{"closed before raised", `{"timeline": [{"at": "1m", "closeHealthIssue": "a"}, {"at": "2m", "raiseHealthIssue": {"id": "a", "az": "us-east-1a"}}]}`,
 			[]string{`timeline[0].closeHealthIssue: Health issue "a" is closed before it is raised`}},
@@ -151,7 +152,7 @@ func TestParseRejects(t *testing.T) {
 		{"two resources", `{` + state + `, "timeline": [{"at": "1m", "failBackupJob": {"table": "orders", "resourceArn": "arn:aws:s3:::b"}}]}`,
 			[]string{"timeline[0].failBackupJob: names table and resourceArn: give at most one resource"}},
 		{"unknown function", `{"timeline": [{"at": "1m", "runSchedule": "nope"}]}`,
-			[]string{`timeline[0].runSchedule: no function "nope" in this build (have: rebalancer, sweep)`}},
+			[]string{`timeline[0].runSchedule: no function "nope" in this build (have: rebalancer, sweep, org-sweep)`}},
 		{"schedule of an event-driven function", `{"timeline": [{"at": "1m", "runSchedule": "rebalancer"}]}`,
 			[]string{"timeline[0].runSchedule: rebalancer runs on events, not on a schedule"}},
 		{"recurring schedule too often", `{"schedules": {"sweep": "30s"}}`,
@@ -177,6 +178,32 @@ func TestParseRejects(t *testing.T) {
 			[]string{`expect.findings[0].resource: "[x" is not a glob pattern: syntax error in pattern`,
 				"expect.notifications.subjects[0]: \"(\" is not a regular expression: error parsing regexp: missing closing ): `(`"}},
 		{"noWrites outside a dry run", `{"expect": {"noWrites": true}}`, []string{`expect.noWrites: expects a dry run: set "policy": {"dryRun": true}`}},
+		{"accounts", `{"accounts": [{"id": "12"}, {"id": "123456789012"}, {"id": "111111111111", "colour": 1}, {"id": "111111111111"}]}`,
+			[]string{
+				`accounts[0].id: "12" is not a 12-digit account id`,
+				"accounts[1].id: 123456789012 is the hub's own account",
+				"accounts[2].colour: unknown key (known here: id, memberRole, name, state)",
+				"accounts[3].id: account 111111111111 is defined twice (first at accounts[2])",
+			}},
+		{"a member's state is checked as the hub's", `{"accounts": [{"id": "111111111111", "state": {"vaults": [{"name": "v"}, {"name": "v"}]}}]}`,
+			[]string{"accounts[0].state.vaults[1]: vault v in us-east-1 is defined twice"}},
+		{"steps and expectations resolve names in their account", `{"accounts": [{"id": "111111111111", "state": {"tables": [{"name": "t"}]}}],
+			"timeline": [
+				{"at": "1m", "account": "111111111111", "stallPITR": {"table": "t"}},
+				{"at": "2m", "stallPITR": {"table": "t"}},
+				{"at": "3m", "account": "222222222222", "impairAZ": "us-east-1a"},
+				{"at": "4m", "account": "111111111111", "runSchedule": "org-sweep"}],
+			"expect": {"groups": [{"account": "111111111111", "name": "web", "desired": 1}]}}`,
+			[]string{
+				`timeline[1].stallPITR.table: no table "t" in us-east-1 in state.tables`,
+				`timeline[2].account: no account "222222222222" in accounts (111111111111)`,
+				"timeline[3].account: only applies to steps that act in an account (an event names its own; an issue closes where it was raised)",
+				`expect.groups[0].name: no group "web" in us-east-1 in state.groups`,
+			}},
+		{"functions of the other deployment shape", `{"schedules": {"org-sweep": "1h"}}`,
+			[]string{"schedules.org-sweep: org-sweep is deployed only to an organization's hub: give the scenario accounts"}},
+		{"the single account's sweep in an organization", `{"accounts": [{"id": "111111111111"}], "timeline": [{"at": "1m", "runSchedule": "sweep"}]}`,
+			[]string{"timeline[0].runSchedule: sweep is not deployed to an organization's hub (its sweep runs in the organization sweep)"}},
 		{"policy problems, with the policy's paths", `{"policy": {"vaultLock": {"minRetentionDays": 40, "maxRetentionDays": 30}, "notify": {"dedupeWindow": "2x"}}}`,
 			[]string{
 				"policy.vaultLock: minRetentionDays 40 > maxRetentionDays 30",

@@ -22,7 +22,12 @@ type Scenario struct {
 	Policy     config.Policy
 	PolicyJSON json.RawMessage
 	State      State
-	Timeline   []Step // in the order they run (stable by At)
+	// Accounts are the member accounts of an organization whose hub is
+	// the scenario's account: selfheal is deployed in the organization
+	// shape (org-sweep in place of compliance-sweep, member roles, the
+	// members' events forwarded to the hub). None for a single account.
+	Accounts []Account
+	Timeline []Step // in the order they run (stable by At)
 	// Duration is how long the run lasts from the timeline's zero: the
 	// file's "duration", else the last step plus DefaultTail.
 	Duration time.Duration
@@ -31,6 +36,11 @@ type Scenario struct {
 
 // DefaultRegion is where a scenario deploys selfheal unless it says.
 const DefaultRegion = "us-east-1"
+
+// DefaultHubAccount is the id of the scenario's own account, the
+// organization's hub when the scenario has accounts (the simulated
+// account's default id).
+const DefaultHubAccount = "123456789012"
 
 // DefaultTail is how long a run goes on after its last step when the file
 // gives no duration: enough for replacements to launch and a copy to land.
@@ -58,6 +68,19 @@ type State struct {
 	DBClusters  []DBCluster
 	Plans       []Plan
 	Alarms      []Alarm
+	// RestoreTestingPlans test restores of the plans' backups (restore.go).
+	RestoreTestingPlans []RestoreTestingPlan
+}
+
+// Account is a member account of the organization.
+type Account struct {
+	Path string // e.g. "accounts[1]"
+	ID   string // 12 digits
+	Name string
+	// MemberRole says the member role (selfheal-member) exists; false is a
+	// member whose role was deleted: selfheal cannot act in it.
+	MemberRole bool
+	State      State
 }
 
 // Group is an EC2 Auto Scaling group with one subnet per listed AZ.
@@ -96,6 +119,9 @@ type Table struct {
 	// RecoveryPeriodDays of PITR (1–35); 0 leaves DynamoDB's default (35).
 	RecoveryPeriodDays int
 	Tags               map[string]string
+	// Items written to the table when it is created; SizeGiB of data it
+	// holds besides them (its backups', and their restores', size).
+	Items, SizeGiB int
 }
 
 // DBInstance is an RDS DB instance.
@@ -151,8 +177,10 @@ type Alarm struct {
 type Step struct {
 	At time.Duration
 	// Path is where the step is in the file, e.g. "timeline[3]".
-	Path   string
-	Action Action
+	Path string
+	// Account the step acts in: a member's id, "" for the hub's own.
+	Account string
+	Action  Action
 }
 
 // Action is one of the step types below.
@@ -283,13 +311,16 @@ type Expect struct {
 	DeadLetters *int
 	// NoErrors: no invocation ended in an error (before retries).
 	NoErrors bool
+	// RestoreTests check the validation results put to AWS Backup.
+	RestoreTests []RestoreTestExpect
 }
 
 // GroupExpect checks a group, at the end of the run or at At.
 type GroupExpect struct {
-	Path   string // e.g. "expect.groups[1]"
-	Name   string
-	Region string
+	Path    string // e.g. "expect.groups[1]"
+	Account string // a member's id, "" for the hub's own
+	Name    string
+	Region  string
 	// At checks the state at that offset instead of the end.
 	At *time.Duration
 	// MinInService: InService and healthy instances never fewer than this
@@ -309,9 +340,11 @@ type GroupExpect struct {
 
 // FindingExpect checks the findings selfheal notified.
 type FindingExpect struct {
-	Path   string
-	Check  string
-	Status string // "" matches any
+	Path string
+	// Account the finding is about; "" matches any.
+	Account string
+	Check   string
+	Status  string // "" matches any
 	// Resource is a glob (* any run, ? one character) on the ARN.
 	Resource string
 	// Notified, when set, is how many notifications must carry a matching

@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -80,6 +79,8 @@ func parseState(o *object, region string) State {
 	for _, t := range o.objects("tables") {
 		tb := Table{Name: t.str("name", true), Region: t.str("region", false), Tags: t.tags("tags")}
 		tb.PITR, _ = t.boolean("pitr")
+		tb.Items, _ = t.integer("items", false, 0, 10000)
+		tb.SizeGiB, _ = t.integer("sizeGiB", false, 0, 1_000_000)
 		if n, ok := t.integer("recoveryPeriodDays", false, 1, 35); ok {
 			tb.RecoveryPeriodDays = n
 			if !tb.PITR {
@@ -120,33 +121,14 @@ func parseState(o *object, region string) State {
 			Tables: p.strings("tables", false), DBInstances: p.strings("dbInstances", false),
 			DBClusters: p.strings("dbClusters", false), ARNs: p.strings("resourceArns", false),
 		}
-		if _, ok := p.array("rules", true); ok {
-			for i, ro := range p.objects("rules") {
-				rule := Rule{Name: ro.str("name", false), Vault: ro.str("vault", true), Schedule: ro.str("schedule", false)}
-				if rule.Name == "" {
-					rule.Name = fmt.Sprintf("rule-%d", i+1)
-				}
-				rule.DeleteAfterDays, _ = ro.integer("deleteAfterDays", false, 1, 36500)
-				rule.Continuous, _ = ro.boolean("continuous")
-				for _, co := range ro.objects("copies") {
-					c := Copy{Vault: co.str("vault", true), Region: co.str("region", false)}
-					c.DeleteAfterDays, _ = co.integer("deleteAfterDays", false, 1, 36500)
-					co.done()
-					rule.Copies = append(rule.Copies, c)
-				}
-				ro.done()
-				plan.Rules = append(plan.Rules, rule)
-			}
-			if len(plan.Rules) == 0 {
-				p.r.addf(p.at("rules"), "must have at least one rule")
-			}
-		}
+		plan.Rules = parseRules(p)
 		if len(plan.Tables)+len(plan.DBInstances)+len(plan.DBClusters)+len(plan.ARNs) == 0 {
 			p.r.addf(p.path, "selects nothing: give tables, dbInstances, dbClusters or resourceArns")
 		}
 		p.done()
 		st.Plans = append(st.Plans, plan)
 	}
+	st.RestoreTestingPlans = parseRestoreTestingPlans(o)
 	for _, a := range o.objects("alarms") {
 		al := Alarm{Name: a.str("name", true), Region: a.str("region", false), AZ: a.str("az", false), Tags: a.tags("tags")}
 		a.done()
@@ -162,6 +144,72 @@ type world struct {
 	opts   Options
 	r      *reader
 	health map[string]healthIssue
+	// cur is the state names are resolved in: the hub's, or the member
+	// account's a step or expectation names.
+	cur *State
+}
+
+// in makes names resolve in account ("" for the hub); it reports false,
+// with a problem at path, for an account the scenario does not have.
+func (w *world) in(path, account string) bool {
+	w.cur = &w.sc.State
+	if account == "" {
+		return true
+	}
+	for i := range w.sc.Accounts {
+		if w.sc.Accounts[i].ID == account {
+			w.cur = &w.sc.Accounts[i].State
+			return true
+		}
+	}
+	ids := make([]string, len(w.sc.Accounts))
+	for i, a := range w.sc.Accounts {
+		ids[i] = a.ID
+	}
+	if len(ids) == 0 {
+		w.r.addf(path, "no account %q: the scenario has no accounts", account)
+	} else {
+		w.r.addf(path, "no account %q in accounts (%s)", account, strings.Join(ids, ", "))
+	}
+	return false
+}
+
+// accounts reads the organization's member accounts.
+func (w *world) accounts(root *object) {
+	seen := map[string]string{}
+	for i, ao := range root.objects("accounts") {
+		path := index("accounts", i)
+		a := Account{Path: path, ID: ao.str("id", true), Name: ao.str("name", false), MemberRole: true}
+		if b, set := ao.boolean("memberRole"); set {
+			a.MemberRole = b
+		}
+		switch {
+		case a.ID != "" && !config.ValidAccountID(a.ID):
+			w.r.addf(ao.at("id"), "%q is not a 12-digit account id", a.ID)
+		case a.ID == DefaultHubAccount:
+			w.r.addf(ao.at("id"), "%s is the hub's own account", a.ID)
+		case seen[a.ID] != "":
+			w.r.addf(ao.at("id"), "account %s is defined twice (first at %s)", a.ID, seen[a.ID])
+		}
+		seen[a.ID] = path
+		if st, ok := ao.child("state", false); ok {
+			a.State = parseState(st, w.sc.Region)
+			if !st.has("regions") {
+				a.State.Regions = w.sc.State.Regions
+			}
+		} else {
+			a.State = State{Regions: w.sc.State.Regions, AZCount: w.sc.State.AZCount, SupportPlan: "BUSINESS"}
+		}
+		ao.done()
+		w.sc.Accounts = append(w.sc.Accounts, a)
+	}
+	for i := range w.sc.Accounts {
+		w.cur = &w.sc.Accounts[i].State
+		w.index(w.cur)
+		w.checkState(w.sc.Accounts[i].Path + ".state")
+		w.checkRestoreTestingPlans(w.sc.Accounts[i].Path + ".state")
+	}
+	w.cur = &w.sc.State
 }
 
 type healthIssue struct {
@@ -171,8 +219,7 @@ type healthIssue struct {
 
 // index fills in default regions; it runs before any check that resolves a
 // name in a region.
-func (w *world) index() {
-	st := &w.sc.State
+func (w *world) index(st *State) {
 	def := func(r *string) {
 		if *r == "" {
 			*r = w.sc.Region
@@ -205,12 +252,15 @@ func (w *world) index() {
 	for i := range st.Alarms {
 		def(&st.Alarms[i].Region)
 	}
+	for i := range st.RestoreTestingPlans {
+		def(&st.RestoreTestingPlans[i].Region)
+	}
 }
 
 // region checks that a region of the account is named.
 func (w *world) region(path, region string) bool {
-	if !slices.Contains(w.sc.State.Regions, region) {
-		w.r.addf(path, "region %q is not one of the account's regions (%s)", region, strings.Join(w.sc.State.Regions, ", "))
+	if !slices.Contains(w.cur.Regions, region) {
+		w.r.addf(path, "region %q is not one of the account's regions (%s)", region, strings.Join(w.cur.Regions, ", "))
 		return false
 	}
 	return true
@@ -228,44 +278,44 @@ func (w *world) az(path, az string) (string, bool) {
 		w.r.addf(path, "%q is not an Availability Zone name like us-east-1a", az)
 		return "", false
 	}
-	if !slices.Contains(w.sc.State.Regions, region) {
-		w.r.addf(path, "%q is in region %s, not one of the account's regions (%s)", az, region, strings.Join(w.sc.State.Regions, ", "))
+	if !slices.Contains(w.cur.Regions, region) {
+		w.r.addf(path, "%q is in region %s, not one of the account's regions (%s)", az, region, strings.Join(w.cur.Regions, ", "))
 		return "", false
 	}
-	if int(letter-'a') >= w.sc.State.AZCount {
-		w.r.addf(path, "%q does not exist: the account has %d AZs per region (%s to %s)", az, w.sc.State.AZCount, region+"a", region+string(rune('a'+w.sc.State.AZCount-1)))
+	if int(letter-'a') >= w.cur.AZCount {
+		w.r.addf(path, "%q does not exist: the account has %d AZs per region (%s to %s)", az, w.cur.AZCount, region+"a", region+string(rune('a'+w.cur.AZCount-1)))
 		return "", false
 	}
 	return region, true
 }
 
 func (w *world) group(name, region string) *Group {
-	for i, g := range w.sc.State.Groups {
+	for i, g := range w.cur.Groups {
 		if g.Name == name && g.Region == region {
-			return &w.sc.State.Groups[i]
+			return &w.cur.Groups[i]
 		}
 	}
 	return nil
 }
 
 func (w *world) hasVault(name, region string) bool {
-	return slices.ContainsFunc(w.sc.State.Vaults, func(v Vault) bool { return v.Name == name && v.Region == region })
+	return slices.ContainsFunc(w.cur.Vaults, func(v Vault) bool { return v.Name == name && v.Region == region })
 }
 
 func (w *world) hasTable(name, region string) bool {
-	return slices.ContainsFunc(w.sc.State.Tables, func(t Table) bool { return t.Name == name && t.Region == region })
+	return slices.ContainsFunc(w.cur.Tables, func(t Table) bool { return t.Name == name && t.Region == region })
 }
 
 func (w *world) hasDBInstance(id, region string) bool {
-	return slices.ContainsFunc(w.sc.State.DBInstances, func(d DBInstance) bool { return d.ID == id && d.Region == region })
+	return slices.ContainsFunc(w.cur.DBInstances, func(d DBInstance) bool { return d.ID == id && d.Region == region })
 }
 
 func (w *world) hasDBCluster(id, region string) bool {
-	return slices.ContainsFunc(w.sc.State.DBClusters, func(d DBCluster) bool { return d.ID == id && d.Region == region })
+	return slices.ContainsFunc(w.cur.DBClusters, func(d DBCluster) bool { return d.ID == id && d.Region == region })
 }
 
 func (w *world) hasAlarm(name, region string) bool {
-	return slices.ContainsFunc(w.sc.State.Alarms, func(a Alarm) bool { return a.Name == name && a.Region == region })
+	return slices.ContainsFunc(w.cur.Alarms, func(a Alarm) bool { return a.Name == name && a.Region == region })
 }
 
 // unique reports the second and later uses of a key.
@@ -283,19 +333,20 @@ func unique[T any](w *world, path string, items []T, key func(T) string) {
 	}
 }
 
-// checkState checks names, regions, AZs and references inside State.
-func (w *world) checkState() {
-	st := &w.sc.State
-	unique(w, "state.groups", st.Groups, func(g Group) string { return "group " + g.Name + "\x00" + g.Region })
-	unique(w, "state.vaults", st.Vaults, func(v Vault) string { return "vault " + v.Name + "\x00" + v.Region })
-	unique(w, "state.tables", st.Tables, func(t Table) string { return "table " + t.Name + "\x00" + t.Region })
-	unique(w, "state.dbInstances", st.DBInstances, func(d DBInstance) string { return "DB instance " + d.ID + "\x00" + d.Region })
-	unique(w, "state.dbClusters", st.DBClusters, func(d DBCluster) string { return "DB cluster " + d.ID + "\x00" + d.Region })
-	unique(w, "state.plans", st.Plans, func(p Plan) string { return "plan " + p.Name + "\x00" + p.Region })
-	unique(w, "state.alarms", st.Alarms, func(a Alarm) string { return "alarm " + a.Name + "\x00" + a.Region })
+// checkState checks names, regions, AZs and references inside the
+// current state, written at prefix ("state" or "accounts[i].state").
+func (w *world) checkState(prefix string) {
+	st := w.cur
+	unique(w, prefix+".groups", st.Groups, func(g Group) string { return "group " + g.Name + "\x00" + g.Region })
+	unique(w, prefix+".vaults", st.Vaults, func(v Vault) string { return "vault " + v.Name + "\x00" + v.Region })
+	unique(w, prefix+".tables", st.Tables, func(t Table) string { return "table " + t.Name + "\x00" + t.Region })
+	unique(w, prefix+".dbInstances", st.DBInstances, func(d DBInstance) string { return "DB instance " + d.ID + "\x00" + d.Region })
+	unique(w, prefix+".dbClusters", st.DBClusters, func(d DBCluster) string { return "DB cluster " + d.ID + "\x00" + d.Region })
+	unique(w, prefix+".plans", st.Plans, func(p Plan) string { return "plan " + p.Name + "\x00" + p.Region })
+	unique(w, prefix+".alarms", st.Alarms, func(a Alarm) string { return "alarm " + a.Name + "\x00" + a.Region })
 
 	for i, g := range st.Groups {
-		path := index("state.groups", i)
+		path := index(prefix+".groups", i)
 		if !w.region(path+".region", g.Region) {
 			continue
 		}
@@ -312,19 +363,19 @@ func (w *world) checkState() {
 		}
 	}
 	for i, v := range st.Vaults {
-		w.region(index("state.vaults", i)+".region", v.Region)
+		w.region(index(prefix+".vaults", i)+".region", v.Region)
 	}
 	for i, t := range st.Tables {
-		w.region(index("state.tables", i)+".region", t.Region)
+		w.region(index(prefix+".tables", i)+".region", t.Region)
 	}
 	for i, d := range st.DBInstances {
-		w.region(index("state.dbInstances", i)+".region", d.Region)
+		w.region(index(prefix+".dbInstances", i)+".region", d.Region)
 	}
 	for i, d := range st.DBClusters {
-		w.region(index("state.dbClusters", i)+".region", d.Region)
+		w.region(index(prefix+".dbClusters", i)+".region", d.Region)
 	}
 	for i, a := range st.Alarms {
-		path := index("state.alarms", i)
+		path := index(prefix+".alarms", i)
 		if w.region(path+".region", a.Region) && a.AZ != "" {
 			if r, ok := w.az(path+".az", a.AZ); ok && r != a.Region {
 				w.r.addf(path+".az", "%q is not in the alarm's region %s", a.AZ, a.Region)
@@ -332,22 +383,11 @@ func (w *world) checkState() {
 		}
 	}
 	for i, p := range st.Plans {
-		path := index("state.plans", i)
+		path := index(prefix+".plans", i)
 		if !w.region(path+".region", p.Region) {
 			continue
 		}
-		for j, rule := range p.Rules {
-			rp := index(path+".rules", j)
-			if rule.Vault != "" && !w.hasVault(rule.Vault, p.Region) {
-				w.r.addf(rp+".vault", "no vault %q in %s in state.vaults", rule.Vault, p.Region)
-			}
-			for k, c := range rule.Copies {
-				cp := index(rp+".copies", k)
-				if w.region(cp+".region", c.Region) && !w.hasVault(c.Vault, c.Region) && c.Vault != "" {
-					w.r.addf(cp+".vault", "no vault %q in %s in state.vaults", c.Vault, c.Region)
-				}
-			}
-		}
+		w.checkRules(path+".rules", p.Region, p.Rules)
 		for j, t := range p.Tables {
 			if !w.hasTable(t, p.Region) {
 				w.r.addf(index(path+".tables", j), "no table %q in %s in state.tables", t, p.Region)

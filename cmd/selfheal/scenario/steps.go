@@ -14,6 +14,7 @@ var stepKinds = []string{
 	"failBackupJob", "failCopy", "stallPITR", "stallLogShipping",
 	"startInstanceRefresh", "endInstanceRefresh", "event", "eventFile", "runSchedule",
 	"startZonalShift", "updateZonalShift", "cancelZonalShift", "startPracticeRun", "startFISShift",
+	"runRestoreTest", "failRestore", "growTable", "editPlan", "deletePlan", "setBackupRetention",
 }
 
 // StepKinds lists the step types, for documentation and messages.
@@ -27,9 +28,11 @@ var (
 )
 
 func (w *world) step(o *object, path string) (Step, bool) {
-	st := Step{Path: path}
+	st := Step{Path: path, Account: o.str("account", false)}
 	var atOK bool
 	st.At, atOK = o.duration("at", true)
+	accountOK := w.in(o.at("account"), st.Account)
+	defer func() { w.cur = &w.sc.State }()
 	var kinds []string
 	for _, k := range stepKinds {
 		if o.has(k) {
@@ -53,6 +56,12 @@ func (w *world) step(o *object, path string) (Step, bool) {
 		}
 		o.r.addf(path, "has %d actions (%s): give one per step", len(kinds), strings.Join(kinds, ", "))
 	}
+	switch act.(type) {
+	case Event, RunSchedule, CloseHealthIssue:
+		if st.Account != "" {
+			o.r.addf(o.at("account"), "only applies to steps that act in an account (an event names its own; an issue closes where it was raised)")
+		}
+	}
 	if _, isEvent := act.(Event); !isEvent && len(kinds) == 1 {
 		for _, k := range []string{"to", "stampTime"} {
 			if o.has(k) {
@@ -62,7 +71,7 @@ func (w *world) step(o *object, path string) (Step, bool) {
 		}
 	}
 	o.done()
-	if act == nil || !atOK {
+	if act == nil || !atOK || !accountOK {
 		return st, false
 	}
 	st.Action = act
@@ -218,6 +227,8 @@ func (w *world) action(o *object, kind string) Action {
 		return w.zonalShift(o, kind)
 	case "event", "eventFile":
 		return w.event(o, kind)
+	case "runRestoreTest", "failRestore", "growTable", "editPlan", "deletePlan", "setBackupRetention":
+		return w.restoreAction(o, kind)
 	case "runSchedule":
 		name := o.str(kind, true)
 		fn, ok := w.function(at, name)
@@ -271,9 +282,18 @@ func (w *world) function(path, name string) (Function, bool) {
 		return Function{}, false
 	}
 	for _, f := range w.opts.Functions {
-		if f.Name == name {
-			return f, true
+		if f.Name != name {
+			continue
 		}
+		switch {
+		case f.Shape == ShapeHub && len(w.sc.Accounts) == 0:
+			w.r.addf(path, "%s is deployed only to an organization's hub: give the scenario accounts", name)
+			return f, false
+		case f.Shape == ShapeSingle && len(w.sc.Accounts) > 0:
+			w.r.addf(path, "%s is not deployed to an organization's hub (its sweep runs in the organization sweep)", name)
+			return f, false
+		}
+		return f, true
 	}
 	names := make([]string, len(w.opts.Functions))
 	for i, f := range w.opts.Functions {

@@ -179,6 +179,8 @@ func Kind(raw []byte) string {
 		state = string(d.Status)
 	case *eventbridge.BackupVaultStateChange:
 		state = string(d.State)
+	case *eventbridge.RestoreJobStateChange:
+		state = string(d.Status)
 	}
 	if state == "" {
 		return ev.Kind.DetailType

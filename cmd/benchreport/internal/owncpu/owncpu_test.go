@@ -41,6 +41,7 @@ func TestStoryMeasuresEveryEvent(t *testing.T) {
 		"backup-compliance Backup Job State Change COMPLETED",
 		"backup-compliance Recovery Point State Change COMPLETED",
 		"backup-compliance Copy Job State Change COMPLETED",
+		"backup-compliance Restore Job State Change COMPLETED",
 	} {
 		if seen[k] == 0 {
 			t.Errorf("no %q measured (measured: %v)", k, seen)

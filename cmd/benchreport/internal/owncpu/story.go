@@ -10,8 +10,10 @@ import (
 
 // Story plays the seed's day on the scenario's world: an AWS Health issue
 // in the first AZ opens and, an hour later, closes (the rebalancer
-// evacuates and restores), the backup plans run and copy, the
-// rebalancer's schedule fires every 5 minutes; every event is measured.
+// evacuates and restores), the backup plans run and copy, the scenario's
+// restore testing plans run 2h10m in (after the night's backups, as the
+// default story's step does), the rebalancer's schedule fires every 5
+// minutes; every event is measured.
 // It returns the samples.
 func Story(ctx context.Context, sc *scenario.Scenario) ([]Sample, error) {
 	h, err := New(ctx, sc)
@@ -27,6 +29,7 @@ func Story(ctx context.Context, sc *scenario.Scenario) ([]Sample, error) {
 	}
 	end := w.Start.Add(sc.Duration)
 	closeAt := w.Start.Add(time.Hour)
+	restoreAt := w.Start.Add(2*time.Hour + 10*time.Minute)
 	n := 0
 	for w.Sim.Now().Before(end) {
 		w.Sim.Advance(awssim.DefaultTick)
@@ -36,6 +39,14 @@ func Story(ctx context.Context, sc *scenario.Scenario) ([]Sample, error) {
 				return nil, err
 			}
 			arn = ""
+		}
+		if !restoreAt.IsZero() && !now.Before(restoreAt) {
+			for _, p := range sc.State.RestoreTestingPlans {
+				if _, err := w.Sim.RunRestoreTestingPlan(p.Region, p.Name); err != nil {
+					return nil, err
+				}
+			}
+			restoreAt = time.Time{}
 		}
 		if err := h.Pump(ctx); err != nil {
 			return nil, err

@@ -68,6 +68,12 @@ func (p *printer) timeline(rep *gameday.Report) {
 				p.line("%s    ✗ the sim refused: %s", pad(at), e.Error)
 			}
 			lastEvent = ""
+		case gameday.EntryExecution:
+			p.line("%s  ◆ %s", at, e.Summary)
+			if e.Error != "" {
+				p.line("%s    ✗ %s", pad(at), e.Error)
+			}
+			lastEvent = ""
 		case gameday.EntryDeadLetter:
 			p.line("%s  ☠ %s", at, e.Summary)
 			if e.Error != "" {
