@@ -137,6 +137,23 @@ func (s *summary) print(w io.Writer, log *motoserver.Log, took time.Duration) {
 			fmt.Fprintf(w, "  %-13s %5d  %s\n", who, n, joinCounts(m))
 		}
 	}
+	spent := map[string]time.Duration{}
+	n := map[string]int{}
+	for _, c := range calls {
+		k := c.Service + "." + c.Operation
+		spent[k] += c.Took
+		n[k]++
+	}
+	var slow []string
+	for k := range spent {
+		slow = append(slow, k)
+	}
+	sort.Slice(slow, func(i, j int) bool { return spent[slow[i]] > spent[slow[j]] })
+	var parts []string
+	for _, k := range slow[:min(6, len(slow))] {
+		parts = append(parts, fmt.Sprintf("%s %d in %s", k, n[k], spent[k].Round(time.Millisecond)))
+	}
+	fmt.Fprintf(w, "  most time in: %s\n", strings.Join(parts, ", "))
 	var fnOps []string
 	for _, c := range motoserver.Counts(log.Calls(func(c motoserver.Call) bool { return c.Caller == keyFunctions })) {
 		fnOps = append(fnOps, fmt.Sprintf("%s.%s %d", c.Service, c.Operation, c.Calls))

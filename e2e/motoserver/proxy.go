@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Call is one AWS call that went through the proxy.
@@ -27,6 +28,8 @@ type Call struct {
 	Status int
 	// Fixture is true when a fixture answered instead of moto.
 	Fixture bool
+	// Took is the time from the request's arrival to the answer.
+	Took time.Duration
 	// Body is the request body.
 	Body []byte
 }
@@ -147,6 +150,7 @@ func NewProxy(target string, log *Log, fixtures []Fixture) http.Handler {
 	u, _ := url.Parse(target)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, "read request: "+err.Error(), http.StatusBadRequest)
@@ -162,13 +166,13 @@ func NewProxy(target string, log *Log, fixtures []Fixture) http.Handler {
 			if f.Matches(c, r) {
 				c.Fixture = true
 				f.Answer(rec, r, body, rp)
-				c.Status = rec.status
+				c.Status, c.Took = rec.status, time.Since(start)
 				log.add(c)
 				return
 			}
 		}
 		rp.ServeHTTP(rec, r)
-		c.Status = rec.status
+		c.Status, c.Took = rec.status, time.Since(start)
 		log.add(c)
 	})
 }
