@@ -23,7 +23,7 @@ BOOTSTRAPS := $(foreach f,$(FUNCTIONS),bin/$(f)/bootstrap)
 # cdk.json (app, context, feature flags) and writes cdk.out/.
 CDK := infra/node_modules/.bin/cdk
 
-.PHONY: all build test lint synth deploy diff demo bench clean fuzz $(BOOTSTRAPS)
+.PHONY: all build test e2e lint synth deploy diff demo bench clean fuzz $(BOOTSTRAPS)
 
 all: build
 
@@ -43,6 +43,16 @@ test:
 	go test -race ./...
 	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(CI_FUZZTIME)
 	go test ./shared/eventbridge -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(CI_FUZZTIME)
+
+## e2e: selfheal end to end on moto_server (which it starts on a free port of
+## 127.0.0.1 and stops): cdk bootstrap + deploy with the pinned CLI, the real
+## functions under the Lambda Runtime Interface Emulator, the matcher and
+## state-table differentials; prints a summary. Fails when moto_server is
+## missing (pip install 'moto[server]==5.2.1').
+e2e: build infra/node_modules
+	@command -v moto_server >/dev/null 2>&1 || { echo "e2e: moto_server not found on PATH: install it with pip install 'moto[server]==5.2.1'" >&2; exit 1; }
+	go test -c -tags e2e -o bin/e2e.test ./e2e
+	cd e2e && ../bin/e2e.test -test.count=1 -test.timeout=10m
 
 ## lint: gofmt, vet, staticcheck, go.mod drift, govulncheck against the pinned vulnerability database
 lint:

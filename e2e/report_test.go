@@ -163,7 +163,7 @@ func (s *summary) print(w io.Writer, log *motoserver.Log, took time.Duration) {
 	}
 
 	if m := s.matcher; m.Cases > 0 {
-		fmt.Fprintf(w, "\nMATCHER vs moto's TestEventPattern: %d cases (%d patterns × %d samples + %d mutated events), %d agree, %d disagree\n",
+		fmt.Fprintf(w, "\nMATCHER (shared/eventbridge) vs moto's rules: %d cases (%d patterns × %d samples + %d mutated events), %d agree, %d disagree\n",
 			m.Cases, m.Patterns, m.Samples, m.Mutated, m.Agree, len(m.Disagreements))
 		for _, d := range m.Disagreements {
 			fmt.Fprintf(w, "  %s × %s: ours %v, moto %v — %s\n", d.Pattern, d.Event, d.Ours, d.Moto, d.Resolution)
@@ -171,7 +171,7 @@ func (s *summary) print(w io.Writer, log *motoserver.Log, took time.Duration) {
 	}
 
 	for _, r := range s.state {
-		fmt.Fprintf(w, "\nSTATE shared/state's tests on %s: %d run, %d failed, %s\n", r.Backend, r.Tests, r.Failed, r.Took.Round(100*time.Millisecond))
+		fmt.Fprintf(w, "\nSTATE shared/state's story (claims, ledger, breaker, findings + open index, outbox, copies) on %s: %d steps, %d outcomes differ, %s on moto\n", r.Backend, r.Tests, r.Failed, r.Took.Round(100*time.Millisecond))
 	}
 
 	if len(s.notes) > 0 {
