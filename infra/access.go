@@ -263,7 +263,6 @@ var access = map[string][]grant{
 			{actions: []string{
 				"organizations:ListAccountsForParent",
 				"organizations:ListChildren",
-				"organizations:ListParents",
 			}, scope: organizationResources, arns: []string{
 				"organizations::*:root/{organization}/*",
 				"organizations::*:ou/{organization}/*",

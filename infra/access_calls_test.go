@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/compliance"
 	"github.com/selfheal/selfheal/shared/handler"
 	"github.com/selfheal/selfheal/shared/notify"
+	"github.com/selfheal/selfheal/shared/orgtasks"
 	"github.com/selfheal/selfheal/shared/rebalance"
 	"github.com/selfheal/selfheal/shared/state"
 	"github.com/selfheal/selfheal/shared/sweep"
@@ -47,15 +49,26 @@ var sweepUses = []reflect.Type{
 	reflect.TypeFor[sweep.RDSAPI](), reflect.TypeFor[sweep.AutoScalingAPI](),
 }
 
-// organizationCalls are the hub-side calls of the organization shape that
-// the runtime's consumer interfaces do not show yet (the org2 contract,
-// item 4): org-sweep lists the organization's accounts; every function
-// assumes the member role. Checked like interface methods.
-var organizationCalls = map[string][]string{
-	"org-sweep": {
-		"organizations:ListAccounts", "organizations:ListAccountsForParent",
-		"organizations:ListChildren", "organizations:ListParents",
-	},
+// orgSide are the client interfaces a function of an organization's hub
+// uses on the organization itself: org-sweep lists its accounts.
+var orgSide = map[string][]reflect.Type{
+	"org-sweep": {reflect.TypeFor[orgtasks.OrganizationsAPI]()},
+}
+
+// In an organization every hub function acts in a member account as the
+// member role (shared/awsapi.Accounts assumes it): that, and nothing more,
+// is what inOrganization adds to each role.
+func TestOrganizationGrantIsAssumeRole(t *testing.T) {
+	calls := callsOf(t, reflect.TypeFor[awsapi.STSAPI]())
+	granted := map[string]bool{}
+	for _, g := range inOrganization {
+		for _, a := range g.actions {
+			granted[a] = true
+		}
+	}
+	if diff := cmp.Diff(calls, granted); diff != "" {
+		t.Errorf("inOrganization's actions (-calls of awsapi.STSAPI +granted):\n%s", diff)
+	}
 }
 
 // callsOf is every IAM action behind the methods of the interfaces.
@@ -86,10 +99,7 @@ func TestGrantsAreExactlyTheCalls(t *testing.T) {
 	for _, f := range functions {
 		fn := f.name
 		t.Run(fn, func(t *testing.T) {
-			calls := callsOf(t, append(slices.Clone(uses[fn]), hubSide...)...)
-			for _, c := range organizationCalls[fn] {
-				calls[c] = true
-			}
+			calls := callsOf(t, append(append(slices.Clone(uses[fn]), hubSide...), orgSide[fn]...)...)
 			granted := map[string]bool{}
 			for _, g := range access[fn] {
 				for _, a := range g.actions {

@@ -15,12 +15,16 @@
 //     simulated account, the decoders' and the planner's, and what one SDK
 //     call on the sim costs (internal/simcost).
 //   - Scale: the rebalancer and the sweep on accounts of growing size.
+//   - Organization: the organization sweep on Step Functions (issue 16),
+//     100 member accounts × 3 regions of the 1× sweep's size each, run
+//     through orgsweep.Execute on the deployed definition (about half an
+//     hour on 2 cores).
 //
 // Then it checks the goals of issue 10 and says which are met.
 //
 // Usage:
 //
-//	benchreport [-runs 15] [-benchtime 1s] [-o file] [-skip coldstart,events,scale]
+//	benchreport [-runs 15] [-benchtime 1s] [-o file] [-skip coldstart,events,scale,organization]
 //
 // It installs the pinned emulator into its cache directory
 // ($SELFHEAL_BENCH_CACHE, else the user cache dir) and writes nothing
@@ -67,7 +71,7 @@ func run() error {
 	flag.IntVar(&o.botoRuns, "boto-runs", 5, "cold starts per boto3 floor")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of the per-event benchmarks")
 	flag.StringVar(&o.out, "o", "", "write the report to this file instead of stdout")
-	flag.StringVar(&skip, "skip", "", "comma-separated parts to leave out: size, coldstart, events, scale")
+	flag.StringVar(&skip, "skip", "", "comma-separated parts to leave out: size, coldstart, events, scale, organization")
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "Python with boto3 for the boto3 floor (Debian's python3-boto3)")
 	flag.Parse()
 	o.skip = map[string]bool{}
@@ -98,6 +102,7 @@ func run() error {
 		{"coldstart", b.coldStarts},
 		{"events", b.perEvent},
 		{"scale", b.scale},
+		{"organization", b.organization},
 	}
 	for _, s := range steps {
 		if o.skip[s.name] {

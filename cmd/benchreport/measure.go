@@ -322,6 +322,7 @@ const (
 	pkgSweep       = "github.com/selfheal/selfheal/shared/sweep"
 	pkgEventBridge = "github.com/selfheal/selfheal/shared/eventbridge"
 	pkgSimCost     = "github.com/selfheal/selfheal/cmd/benchreport/internal/simcost"
+	pkgOrgTasks    = "github.com/selfheal/selfheal/shared/orgtasks"
 )
 
 // perEvent runs every benchmark of the handlers, the decoders and the
@@ -358,6 +359,18 @@ func (b *bench) scale(ctx context.Context) error {
 		return err
 	}
 	b.r.Scale = append(rs, sw...)
+	return nil
+}
+
+// organization runs the organization sweep benchmark (3 and 100 member
+// accounts × 3 regions): one sweep is one op, each member's workload
+// built while the timer is stopped.
+func (b *bench) organization(ctx context.Context) error {
+	rs, err := b.goBench(ctx, gobench.Options{Packages: []string{"./shared/orgtasks"}, Bench: "^BenchmarkOrganizationSweep$", Benchtime: "1x", Timeout: "3h"})
+	if err != nil {
+		return err
+	}
+	b.r.Scale = append(b.r.Scale, rs...)
 	return nil
 }
 

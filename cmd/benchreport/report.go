@@ -123,6 +123,7 @@ func (r *report) write(w io.Writer) error {
 	}
 	if len(r.Scale) > 0 || len(r.Events) > 0 {
 		r.writeScale(p)
+		r.writeOrganization(p)
 	}
 	p.f("## Goals\n\n")
 	p.table([]string{"goal", "result", "met"}, func(add func(...string)) {
@@ -389,6 +390,34 @@ func (r *report) writeScale(p *printer) {
 		})
 		p.f("\n")
 	}
+}
+
+// writeOrganization is the organization sweep's table (issue 16).
+func (r *report) writeOrganization(p *printer) {
+	var org []gobench.Result
+	for _, e := range r.Scale {
+		if e.Package == pkgOrgTasks {
+			org = append(org, e)
+		}
+	}
+	if len(org) == 0 {
+		return
+	}
+	p.f("**Organization sweep** (`BenchmarkOrganizationSweep`): N member accounts and the hub × 3 regions, each member-region the sweep's 1× account, every call attempt 10 ms of sim " +
+		"time under the same per-account rate limits; one state machine per region (`orgsweep.Definition`, run by `orgsweep.Execute`), the three at once. **sweep** is the longest " +
+		"execution, **map** its Distributed Map at MaxConcurrency 20, **child** its longest child (one account-region's sweep), **serial** the children end to end. Calls per member are " +
+		"its account's (all regions, throttled attempts included); assume-role is the hub's sts:AssumeRole per member; state writes and reads are the hub's table. Peak heap: live heap " +
+		"with one member's workload in the sim; peak RSS: the whole benchmark process.\n\n")
+	p.table([]string{"members", "sweep", "map", "child", "serial", "transitions", "invocations", "calls/member", "throttled/member", "assume-role/member",
+		"state writes", "state reads", "peak heap", "peak RSS", "wall"}, func(add func(...string)) {
+		for _, e := range org {
+			m := e.Metrics
+			add(strings.TrimPrefix(e.Name, "OrganizationSweep/members="), secs(m["sweep-sim-s"]), secs(m["map-sim-s"]), secs(m["longest-child-sim-s"]), secs(m["serial-sim-s"]),
+				num(m["transitions"]), num(m["invocations"]), num(m["calls/member"]), num(m["throttled/member"]), num(m["assume-role/member"]),
+				num(m["state-writes"]), num(m["state-reads"]), fmt.Sprintf("%.0f MB", m["peak-heap-MB"]), fmt.Sprintf("%.0f MB", m["peak-rss-MB"]), secs(m["ns/op"]/1e9))
+		}
+	})
+	p.f("\n")
 }
 
 // others lists a benchmark's custom metrics besides the calls.

@@ -81,3 +81,26 @@ func TestGoals(t *testing.T) {
 		t.Errorf("goals (-want +got):\n%s\n%s", diff, out.String())
 	}
 }
+
+// The organization sweep's row shows each figure of the benchmark under
+// its own column: a metric read under the wrong name would show 0.
+func TestOrganizationTable(t *testing.T) {
+	r := &report{Scale: []gobench.Result{{Package: pkgOrgTasks, Name: "OrganizationSweep/members=100", Iterations: 1, Metrics: map[string]float64{
+		"ns/op": 1.2e12, "sweep-sim-s": 901, "map-sim-s": 899, "longest-child-sim-s": 151, "serial-sim-s": 15002,
+		"transitions": 909, "invocations": 309, "calls/member": 2556, "throttled/member": 336, "assume-role/member": 3,
+		"state-writes": 3.6e6, "state-reads": 42000, "peak-heap-MB": 612, "peak-rss-MB": 1404,
+	}}}}
+	var out bytes.Buffer
+	if err := r.write(&out); err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?m)^\| 100 .*$`).FindString(out.String())
+	var cells []string
+	for _, c := range strings.Split(strings.Trim(row, "|"), "|") {
+		cells = append(cells, strings.TrimSpace(c))
+	}
+	want := []string{"100", "901.0 s", "899.0 s", "151.0 s", "15002.0 s", "909", "309", "2556", "336", "3", "3600000", "42000", "612 MB", "1404 MB", "1200.0 s"}
+	if diff := cmp.Diff(want, cells); diff != "" {
+		t.Errorf("organization row (-want +got):\n%s\n%s", diff, out.String())
+	}
+}

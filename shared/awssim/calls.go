@@ -73,7 +73,7 @@ func (s *Sim) CallsSince(n int) []Call {
 func (s *Sim) CallCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.calls)
+	return len(s.calls) + s.observed
 }
 
 // Writes returns the successful non-read calls to the given services (all

@@ -25,6 +25,11 @@
 // It has a controllable clock ([Sim.Advance] reconciles every service on
 // each tick), seeded randomness (same seed, same run), fault injection and
 // rate limits per service and operation, and a log of every call attempt.
+// For organizations too large to hold at once (the scale benchmark's 100
+// members × 3 regions), a member's workload can be built on a Sim of its
+// own and linked in when needed ([Sim.ReplaceMember]), a table's items
+// dropped ([Sim.DropDynamoDBItems]), and calls observed instead of kept
+// ([WithCallObserver]).
 //
 // What it is not: an emulator of whole services. It models exactly the
 // operations and behaviours selfheal depends on; any other operation fails

@@ -136,11 +136,16 @@ func (s *Sim) answer(caller principal, service, operation, regionName string, in
 
 	s.now = s.now.Add(s.callLatency)
 	call := Call{
-		Seq: len(s.calls) + 1, Time: s.now, Service: service, Operation: operation,
+		Seq: len(s.calls) + s.observed + 1, Time: s.now, Service: service, Operation: operation,
 		Region: regionName, Attempt: attempt, Input: input,
 	}
 	out, err := s.answerLocked(&call, input)
 	call.Output, call.Err = out, err
+	if s.observe != nil {
+		s.observe(call)
+		s.observed++
+		return out, err
+	}
 	s.calls = append(s.calls, call)
 	return out, err
 }

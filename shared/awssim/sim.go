@@ -36,12 +36,16 @@ type Sim struct {
 	regionNames []string // sorted
 	azCount     int
 
-	ops     map[opKey]opFunc
-	calls   []Call
-	emitted []EmittedEvent
-	drained int
-	faults  []*faultRule
-	limits  map[opKey]*tokenBucket
+	ops   map[opKey]opFunc
+	calls []Call
+	// observe, when set, gets each call instead of the log (scale.go);
+	// observed counts them.
+	observe  func(Call)
+	observed int
+	emitted  []EmittedEvent
+	drained  int
+	faults   []*faultRule
+	limits   map[opKey]*tokenBucket
 
 	callLatency time.Duration
 

@@ -64,10 +64,19 @@ func newRig(t testing.TB, policy func(*config.Policy)) *rig {
 	r.boundary = deps.Boundary(r.p, rebalance.Kinds...)
 	r.boundary.Account = sim.AccountID()
 	r.store = state.New(dynamodb.NewFromConfig(sim.Config(region)), env.Config.TableName, sim.Now, state.WithSleep(sim.Sleep))
+	r.rules = rebalancerRules(t)
+	sim.DrainEvents()
+	return r
+}
+
+// rebalancerRules are the asg-rebalancer's EventBridge rules.
+func rebalancerRules(t testing.TB) []*eventbridge.Pattern {
+	t.Helper()
 	patterns, err := events.Patterns()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rules []*eventbridge.Pattern
 	for _, p := range patterns {
 		if p.Function != "asg-rebalancer" {
 			continue
@@ -76,10 +85,9 @@ func newRig(t testing.TB, policy func(*config.Policy)) *rig {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.rules = append(r.rules, c)
+		rules = append(rules, c)
 	}
-	sim.DrainEvents()
-	return r
+	return rules
 }
 
 // group seeds an Auto Scaling group with one subnet in each AZ and lets it

@@ -131,7 +131,7 @@ func (r *runner) execute(ctx context.Context, d delivery) {
 	}
 	x.Duplicate = json.Unmarshal(ex.Output, &out) == nil && out.DuplicateOf != ""
 	e.Execution = x
-	e.Summary = fmt.Sprintf("%s %s: %d account-regions, %d swept, %d failed, %d state transitions", fn.fn.Name, strings.ToLower(ex.Status),
+	e.Summary = fmt.Sprintf("%s %s: %d account-regions, child executions %d succeeded, %d failed, %d state transitions", fn.fn.Name, strings.ToLower(ex.Status),
 		x.Items, x.Succeeded, x.Failed, x.Transitions)
 	if x.Duplicate {
 		e.Summary = fmt.Sprintf("%s %s: another delivery of the schedule's event, nothing swept", fn.fn.Name, strings.ToLower(ex.Status))

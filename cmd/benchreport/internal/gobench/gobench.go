@@ -38,6 +38,7 @@ type Options struct {
 	Packages  []string
 	Bench     string // regexp; "." when empty
 	Benchtime string // e.g. "1s", "2x"; go test's default when empty
+	Timeout   string // go test -timeout, e.g. "2h"; go test's 10m when empty
 	// Log receives go test's output as it comes (progress for people).
 	Log io.Writer
 }
@@ -52,6 +53,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	args := []string{"test", "-run", "^$", "-bench", bench, "-benchmem", "-count", "1"}
 	if o.Benchtime != "" {
 		args = append(args, "-benchtime", o.Benchtime)
+	}
+	if o.Timeout != "" {
+		args = append(args, "-timeout", o.Timeout)
 	}
 	args = append(args, o.Packages...)
 	cmd := exec.CommandContext(ctx, "go", args...)
