@@ -62,31 +62,21 @@ func (s *Store) LoadBreaker(ctx context.Context, window time.Duration) (Breaker,
 	now := s.now()
 	b := Breaker{Status: BreakerClosed}
 	var evacs []item
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.scoped(breakerPK))},
-		ConsistentRead:            aws.Bool(true),
+	err := s.queryAll(ctx, s.wholePartition(s.scoped(breakerPK)), func(it item) {
+		switch sk := it.str(attrSK); {
+		case sk == breakerStateSK:
+			b.Exists = true
+			b.Status = BreakerStatus(it.str("status"))
+			b.OpenedAt = it.time("openedAt")
+			b.OpenUntil = it.time("openUntil")
+			b.Reason = it.str("reason")
+			b.CountFrom = it.time("countFrom")
+		case strings.HasPrefix(sk, breakerEvacSK) && !it.expired(now):
+			evacs = append(evacs, it)
+		}
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return b, fmt.Errorf("load breaker: %w", err)
-		}
-		for _, m := range page.Items {
-			it := item(m)
-			switch sk := it.str(attrSK); {
-			case sk == breakerStateSK:
-				b.Exists = true
-				b.Status = BreakerStatus(it.str("status"))
-				b.OpenedAt = it.time("openedAt")
-				b.OpenUntil = it.time("openUntil")
-				b.Reason = it.str("reason")
-				b.CountFrom = it.time("countFrom")
-			case strings.HasPrefix(sk, breakerEvacSK) && !it.expired(now):
-				evacs = append(evacs, it)
-			}
-		}
+	if err != nil {
+		return b, fmt.Errorf("load breaker: %w", err)
 	}
 	if !b.Exists {
 		return b, nil // nothing counts before the state item exists

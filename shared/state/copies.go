@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -124,29 +125,21 @@ func (s *Store) OutstandingCopies(ctx context.Context) ([]ExpectedCopy, error) {
 // the status placeholders it uses (:open, :overdue), with :now the time.
 func (s *Store) queryCopies(ctx context.Context, filter string, statuses ...string) ([]ExpectedCopy, error) {
 	now := s.now()
-	values := map[string]types.AttributeValue{":pk": str(s.scoped(copyPK)), ":now": timestamp(now)}
+	values := map[string]types.AttributeValue{":now": timestamp(now)}
 	for _, st := range statuses {
 		values[st] = str(map[string]string{":open": string(CopyOpen), ":overdue": string(CopyOverdue)}[st])
 	}
 	var out []ExpectedCopy
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		FilterExpression:          aws.String(filter),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: values,
-		ConsistentRead:            aws.Bool(true),
+	in := s.wholePartition(s.scoped(copyPK))
+	in.FilterExpression, in.ExpressionAttributeNames = aws.String(filter), map[string]string{"#status": "status"}
+	maps.Copy(in.ExpressionAttributeValues, values)
+	err := s.queryAll(ctx, in, func(it item) {
+		if !it.expired(now) {
+			out = append(out, decodeCopy(it))
+		}
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query expected copies: %w", err)
-		}
-		for _, it := range page.Items {
-			if !item(it).expired(now) {
-				out = append(out, decodeCopy(it))
-			}
-		}
+	if err != nil {
+		return nil, fmt.Errorf("query expected copies: %w", err)
 	}
 	return out, nil
 }

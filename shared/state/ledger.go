@@ -60,20 +60,9 @@ func (s *Store) evacPK(group string) string { return s.scoped("evac#" + group) }
 // Evacuations returns the ledger records of group, sorted by AZ.
 func (s *Store) Evacuations(ctx context.Context, group string) ([]Evacuation, error) {
 	var out []Evacuation
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.evacPK(group))},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load evacuations of %s: %w", group, err)
-		}
-		for _, it := range page.Items {
-			out = append(out, decodeEvacuation(it))
-		}
+	err := s.queryAll(ctx, s.wholePartition(s.evacPK(group)), func(it item) { out = append(out, decodeEvacuation(it)) })
+	if err != nil {
+		return nil, fmt.Errorf("load evacuations of %s: %w", group, err)
 	}
 	slices.SortFunc(out, func(a, b Evacuation) int { return strings.Compare(a.AZ, b.AZ) })
 	return out, nil

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -95,22 +93,11 @@ func (s *Store) OpenFailures(ctx context.Context) ([]OpenFailure, error) {
 	now := s.now()
 	var out []OpenFailure
 	for shard := range openShards {
-		p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-			TableName:              aws.String(s.table),
-			KeyConditionExpression: aws.String("pk = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pk": str(s.scoped(openPrefix + strconv.Itoa(shard))),
-			},
-			ConsistentRead: aws.Bool(true),
+		err := s.queryAll(ctx, s.wholePartition(s.scoped(openPrefix+strconv.Itoa(shard))), func(it item) {
+			out = append(out, decodeOpen(it, now)...)
 		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("read open failures: %w", err)
-			}
-			for _, raw := range page.Items {
-				out = append(out, decodeOpen(item(raw), now)...)
-			}
+		if err != nil {
+			return nil, fmt.Errorf("read open failures: %w", err)
 		}
 	}
 	slices.SortFunc(out, func(a, b OpenFailure) int {

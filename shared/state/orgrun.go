@@ -51,23 +51,13 @@ func (s *Store) RunRecords(ctx context.Context, run, prefix string) (map[string]
 	}
 	out := map[string][]byte{}
 	now := s.now()
-	p := dynamodb.NewQueryPaginator(s.db, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read the records of run %s: %w", run, err)
-		}
-		for _, raw := range page.Items {
-			it := item(raw)
-			if it.expired(now) {
-				continue
-			}
-			name := it.str(attrSK)
-			if !strings.HasPrefix(name, prefix) {
-				continue
-			}
+	err := s.queryAll(ctx, in, func(it item) {
+		if name := it.str(attrSK); !it.expired(now) && strings.HasPrefix(name, prefix) {
 			out[name] = []byte(it.str(attrDoc))
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the records of run %s: %w", run, err)
 	}
 	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Stashed is a message kept for an event's retry.
@@ -39,20 +38,11 @@ func (s *Store) StashMessage(ctx context.Context, eventID, payload string) (stri
 // StashedMessages returns the messages kept for an event, oldest first.
 func (s *Store) StashedMessages(ctx context.Context, eventID string) ([]Stashed, error) {
 	var out []Stashed
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(outboxPK(eventID))},
-		ConsistentRead:            aws.Bool(true),
+	err := s.queryAll(ctx, s.wholePartition(outboxPK(eventID)), func(it item) {
+		out = append(out, Stashed{Key: it.str(attrSK), Payload: it.str("payload")})
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read stashed messages of event %s: %w", eventID, err)
-		}
-		for _, it := range page.Items {
-			out = append(out, Stashed{Key: item(it).str(attrSK), Payload: item(it).str("payload")})
-		}
+	if err != nil {
+		return nil, fmt.Errorf("read stashed messages of event %s: %w", eventID, err)
 	}
 	return out, nil
 }

@@ -103,24 +103,20 @@ func (s *Store) RecordRestoreTest(ctx context.Context, t RestoreTest) (RestoreTe
 func (s *Store) RestoreTests(ctx context.Context, since time.Time) ([]RestoreTest, error) {
 	now := s.now()
 	var out []RestoreTest
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+	err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:              aws.String(s.table),
 		KeyConditionExpression: aws.String("pk = :pk AND sk >= :since"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(s.scoped(restorePK)), ":since": str(since.UTC().Format(skTime)),
 		},
 		ConsistentRead: aws.Bool(true),
+	}, func(it item) {
+		if !it.expired(now) {
+			out = append(out, decodeRestoreTest(it))
+		}
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query restore tests: %w", err)
-		}
-		for _, it := range page.Items {
-			if !item(it).expired(now) {
-				out = append(out, decodeRestoreTest(it))
-			}
-		}
+	if err != nil {
+		return nil, fmt.Errorf("query restore tests: %w", err)
 	}
 	return out, nil
 }
@@ -145,20 +141,9 @@ func decodeRestoreTest(m map[string]types.AttributeValue) RestoreTest {
 // MarkProtected.
 func (s *Store) ProtectedSince(ctx context.Context) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.scoped(protectedPK))},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("query protected resources: %w", err)
-		}
-		for _, it := range page.Items {
-			out[item(it).str(attrSK)] = item(it).time("since")
-		}
+	err := s.queryAll(ctx, s.wholePartition(s.scoped(protectedPK)), func(it item) { out[it.str(attrSK)] = it.time("since") })
+	if err != nil {
+		return nil, fmt.Errorf("query protected resources: %w", err)
 	}
 	return out, nil
 }

@@ -125,25 +125,13 @@ func (s *Store) AddLaunchFailure(ctx context.Context, region, az string, f Launc
 	}
 	now := s.now()
 	var out []LaunchFailure
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count launch failures in %s: %w", az, err)
-		}
-		for _, m := range page.Items {
-			it := item(m)
-			at := it.time("at")
-			if it.expired(now) || !at.After(now.Add(-window)) {
-				continue
-			}
+	err := s.queryAll(ctx, s.wholePartition(pk), func(it item) {
+		if at := it.time("at"); !it.expired(now) && at.After(now.Add(-window)) {
 			out = append(out, LaunchFailure{EventID: it.str(attrSK), Group: it.str("group"), At: at})
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count launch failures in %s: %w", az, err)
 	}
 	slices.SortFunc(out, func(a, b LaunchFailure) int { return a.At.Compare(b.At) })
 	return out, nil

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -133,6 +135,32 @@ func (s *Store) persist(ctx context.Context, key string, write func() error) err
 		}
 		pause *= 2
 	}
+}
+
+// wholePartition asks for every item of partition pk, strongly consistent.
+func (s *Store) wholePartition(pk string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ConsistentRead:            aws.Bool(true),
+	}
+}
+
+// queryAll runs in page by page and hands each item to each; callers wrap
+// the error with what they were reading.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, each func(item)) error {
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			each(item(it))
+		}
+	}
+	return nil
 }
 
 // ErrConflict means another invocation changed the same record between our
