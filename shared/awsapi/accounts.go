@@ -48,7 +48,7 @@ type Accounts struct {
 func NewAccounts(base aws.Config, roleName, session string, now func() time.Time) *Accounts {
 	return &Accounts{
 		base: base, sts: sts.NewFromConfig(base), role: roleName, session: session,
-		partition: partitionOf(base.Region), now: now, creds: map[string]*memberCredentials{},
+		partition: Partition(base.Region), now: now, creds: map[string]*memberCredentials{},
 	}
 }
 
@@ -159,8 +159,9 @@ func (e *NotAssumableError) Error() string {
 
 func (e *NotAssumableError) Unwrap() error { return e.Err }
 
-// partitionOf is the ARN partition of a region.
-func partitionOf(region string) string {
+// Partition is the ARN partition of a region: aws-cn for China, aws-us-gov
+// for GovCloud, aws otherwise.
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

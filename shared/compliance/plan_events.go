@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 
+	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/eventbridge"
 	"github.com/selfheal/selfheal/shared/notify"
 )
@@ -144,7 +145,7 @@ func planVaults(plan PlanState, region, account string) (targets, copies []strin
 }
 
 func planARNFor(region, account, id string) string {
-	return arn.ARN{Partition: partitionOf(region), Service: "backup", Region: region, AccountID: account, Resource: "backup-plan:" + id}.String()
+	return arn.ARN{Partition: awsapi.Partition(region), Service: "backup", Region: region, AccountID: account, Resource: "backup-plan:" + id}.String()
 }
 
 // deletedPlan judges a deletion: the plan's own checks no longer apply,
@@ -239,7 +240,7 @@ func (p *Processor) rdsInstance(ctx context.Context, ev eventbridge.Event, d *ev
 	}
 	dbARN := d.SourceARN
 	if dbARN == "" {
-		dbARN = fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", partitionOf(ev.Envelope.Region), ev.Envelope.Region, ev.Envelope.AccountID, d.SourceIdentifier)
+		dbARN = fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", awsapi.Partition(ev.Envelope.Region), ev.Envelope.Region, ev.Envelope.AccountID, d.SourceIdentifier)
 	}
 	if PITRKindOf(dbARN, "RDS") != PITRRDSInstance {
 		return e, unprocessable(ev, "%s is not a DB instance ARN", dbARN)
@@ -255,15 +256,4 @@ func (p *Processor) rdsInstance(ctx context.Context, ev eventbridge.Event, d *ev
 	}
 	e.decision = fmt.Sprintf("%s (%s) for %s: point-in-time recovery checked", d.EventID, strings.TrimSuffix(d.Message, "."), resourceName(dbARN))
 	return e, nil
-}
-
-// partitionOf is the ARN partition of a region.
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }

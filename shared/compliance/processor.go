@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/config"
 	"github.com/selfheal/selfheal/shared/eventbridge"
 	"github.com/selfheal/selfheal/shared/handler"
@@ -200,14 +201,9 @@ func settle(ev eventbridge.Event, errs ...error) error {
 // vaultARNFor names a vault from its name when an event gives no ARN, in
 // the partition of another ARN of the event (like) or of the region.
 func vaultARNFor(like, region, account, name string) string {
-	partition := "aws"
-	switch a, err := arn.Parse(like); {
-	case err == nil:
+	partition := awsapi.Partition(region)
+	if a, err := arn.Parse(like); err == nil {
 		partition = a.Partition
-	case strings.HasPrefix(region, "cn-"):
-		partition = "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		partition = "aws-us-gov"
 	}
 	return arn.ARN{Partition: partition, Service: "backup", Region: region, AccountID: account, Resource: "backup-vault:" + name}.String()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/selfheal/selfheal/shared/awsapi"
 	"github.com/selfheal/selfheal/shared/compliance"
 	"github.com/selfheal/selfheal/shared/config"
 )
@@ -390,7 +391,7 @@ func (r *reader) table(ctx context.Context, name string) {
 
 // tableARN names a table of the region: ListTables gives names only.
 func (r *reader) tableARN(name string) string {
-	return arn.ARN{Partition: partition(r.region), Service: "dynamodb", Region: r.region, AccountID: r.account, Resource: "table/" + name}.String()
+	return arn.ARN{Partition: awsapi.Partition(r.region), Service: "dynamodb", Region: r.region, AccountID: r.account, Resource: "table/" + name}.String()
 }
 
 // tableInScope reads a table's tags when the policy scopes PITR by tag.
@@ -595,15 +596,4 @@ func groupState(g astypes.AutoScalingGroup) compliance.GroupState {
 // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-lifecycle.html
 func live(s astypes.LifecycleState) bool {
 	return s == astypes.LifecycleStateInService || strings.HasPrefix(string(s), "Pending")
-}
-
-// partition is the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
