@@ -65,6 +65,7 @@ func (s *Sim) ClearFaults() {
 }
 
 func (s *Sim) applyFaultsLocked(c *Call) error {
+	var input []byte // c's input as JSON, encoded once for the rules that draw
 	for i, f := range s.faults {
 		if (f.Service != "" && f.Service != c.Service) ||
 			(f.Operation != "" && f.Operation != c.Operation) ||
@@ -80,8 +81,13 @@ func (s *Sim) applyFaultsLocked(c *Call) error {
 			if f.fired >= f.Count {
 				continue
 			}
-		} else if s.draw(f, i, c) >= f.Probability {
-			continue
+		} else {
+			if input == nil {
+				input = inputIdentity(c)
+			}
+			if s.draw(f, i, c, input) >= f.Probability {
+				continue
+			}
 		}
 		f.fired++
 		return faultError(f.Code, c)
@@ -94,13 +100,11 @@ func (s *Sim) applyFaultsLocked(c *Call) error {
 // region, input) and how many attempts of that identity the rule drew for
 // before. A shared generator drawn in call order would make a run depend
 // on how goroutines interleave (the sweep reads concurrently); this makes
-// it depend only on the calls made, so a seed replays a storm exactly.
-func (s *Sim) draw(f *faultRule, i int, c *Call) float64 {
+// it depend only on the calls made. (Calls whose input carries a time read
+// from the shared clock, which concurrent calls advance in scheduling
+// order, can still differ from run to run.)
+func (s *Sim) draw(f *faultRule, i int, c *Call, input []byte) float64 {
 	h := fnv.New64a()
-	input, err := json.Marshal(c.Input)
-	if err != nil {
-		input = []byte(fmt.Sprintf("%T", c.Input))
-	}
 	fmt.Fprintf(h, "%d\x00%d\x00%s\x00%s\x00%s\x00%s\x00", s.seed, i, s.accountID, c.Service, c.Operation, c.Region)
 	h.Write(input)
 	id := h.Sum64()
@@ -110,6 +114,16 @@ func (s *Sim) draw(f *faultRule, i int, c *Call) float64 {
 	n := f.draws[id]
 	f.draws[id]++
 	return unitFloat(splitmix(id + uint64(n)*0x9e3779b97f4a7c15))
+}
+
+// inputIdentity is the call's input as draw hashes it: its JSON, or its
+// type when it has none.
+func inputIdentity(c *Call) []byte {
+	input, err := json.Marshal(c.Input)
+	if err != nil {
+		return []byte(fmt.Sprintf("%T", c.Input))
+	}
+	return input
 }
 
 // splitmix is SplitMix64's finalizer: consecutive inputs give independent
